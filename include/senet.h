@@ -1,0 +1,145 @@
+/* senet: Squeeze-and-Excitation networks in C.
+ *
+ * The public interface of libsenet. Everything here is either a plain value
+ * type or an opaque handle; every function that can fail returns a status
+ * (SENET_OK == 0) and leaves a message naming the cause in
+ * senet_last_error(). The library never prints, exits or aborts on bad input.
+ *
+ * Tensors that cross this interface are in PyTorch's order: images NCHW,
+ * weights OIHW, logits (N, K). Inside, activations are channels-last.
+ */
+#ifndef SENET_H
+#define SENET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(SENET_BUILD_SHARED)
+#define SENET_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define SENET_API __attribute__((visibility("default")))
+#else
+#define SENET_API
+#endif
+
+#define SENET_VERSION "0.1.0"
+
+/* Status codes: only ever appended to. */
+typedef enum senet_status {
+    SENET_OK = 0,
+    SENET_ERR_ARGUMENT = 1, /* a value out of range, an unknown name */
+    SENET_ERR_NOMEM = 2,    /* an allocation failed or a size overflowed */
+    SENET_ERR_IO = 3,       /* a file could not be opened, read or written */
+    SENET_ERR_FORMAT = 4,   /* a file is malformed */
+    SENET_ERR_SHAPE = 5,    /* a tensor is missing, extra, or has the wrong shape */
+    SENET_ERR_STATE = 6,    /* a call that the handle's state does not allow */
+    SENET_ERR_NUMERIC = 7   /* a loss or value became NaN or infinite */
+} senet_status;
+
+/* A fixed text for a status code. */
+SENET_API const char *senet_strerror(int status);
+/* The detailed message of the last failure on this thread ("" if none). */
+SENET_API const char *senet_last_error(void);
+
+/* ---- SE block options (the paper's ablations, TPAMI Tables 10-16) ---- */
+typedef enum senet_squeeze { SENET_SQUEEZE_AVG = 0, SENET_SQUEEZE_MAX = 1 } senet_squeeze;
+typedef enum senet_gate { SENET_GATE_SIGMOID = 0, SENET_GATE_TANH = 1, SENET_GATE_RELU = 2 } senet_gate;
+typedef enum senet_se_mode {
+    SENET_SE_STANDARD = 0, /* on the residual branch, before the identity add */
+    SENET_SE_PRE = 1,      /* on the block input, before the residual branch */
+    SENET_SE_POST = 2,     /* after the add and the ReLU */
+    SENET_SE_IDENTITY = 3  /* on the shortcut path, in parallel with the branch */
+} senet_se_mode;
+
+typedef struct senet_se_options {
+    int reduction;         /* r: hidden width is C / r; r must divide C */
+    senet_squeeze squeeze;
+    senet_gate gate;
+    senet_se_mode mode;
+    unsigned stages;       /* bit s-1 set: SE in stage s (1..4); 0: no SE at all */
+    int bias;              /* 1: excitation layers have biases */
+} senet_se_options;
+
+/* What a network is: an architecture name plus options. Fill it with
+ * senet_config_default() and change what you need. */
+typedef struct senet_config {
+    char arch[32];
+    int num_classes;
+    float dropout;         /* before the classifier; used only in training */
+    senet_se_options se;
+} senet_config;
+
+/* Fills cfg with the defaults of a named architecture
+ * (SENET_ERR_ARGUMENT for an unknown name). */
+SENET_API int senet_config_default(const char *arch, senet_config *cfg);
+/* The names of all architectures, NULL-terminated. */
+SENET_API const char *const *senet_arch_names(void);
+
+/* ---- Networks ---- */
+typedef struct senet_net senet_net;
+
+SENET_API int senet_net_create(const senet_config *cfg, senet_net **out);
+SENET_API void senet_net_free(senet_net *net);
+SENET_API const senet_config *senet_net_config(const senet_net *net);
+
+/* PyTorch's default initialisation (Kaiming normal fan-out for convolutions,
+ * BN weight 1 and bias 0, uniform +-1/sqrt(fan_in) for the classifier), from a seed. */
+SENET_API int senet_net_init(senet_net *net, uint64_t seed);
+
+/* Threads used by every op (<= 0: all cores). */
+SENET_API void senet_set_threads(int threads);
+SENET_API int senet_get_threads(void);
+
+/* Weights in safetensors, under the state_dict names of the PyTorch models. */
+SENET_API int senet_net_load(senet_net *net, const char *path);
+SENET_API int senet_net_save(const senet_net *net, const char *path);
+
+/* Eval mode: input (n, 3, h, w) NCHW, logits (n, num_classes). */
+SENET_API int senet_net_forward(senet_net *net, const float *input, int n, int h, int w, float *logits);
+
+/* Train mode: forward with batch statistics (updating the running ones),
+ * softmax cross-entropy with label smoothing, then backward. The gradients
+ * are left in the net for senet_sgd_step() or senet_net_grads(). labels: (n). */
+SENET_API int senet_net_forward_backward(senet_net *net, const float *input, const int64_t *labels,
+                                         int n, int h, int w, float label_smoothing, float *loss);
+
+/* The flat trainable parameters and their gradients, in the same order. */
+SENET_API int senet_net_params(senet_net *net, float **params, float **grads, size_t *count);
+
+/* torch.optim.SGD: weight decay added to the gradient, momentum buffer
+ * started from the first gradient, dampening 0, optional Nesterov. */
+typedef struct senet_sgd_options {
+    float lr;
+    float momentum;
+    float weight_decay;
+    int nesterov;
+} senet_sgd_options;
+SENET_API int senet_sgd_step(senet_net *net, const senet_sgd_options *opt);
+
+/* ---- Description ---- */
+SENET_API size_t senet_net_num_params(const senet_net *net); /* trainable scalars */
+
+typedef struct senet_stage_info {
+    char name[16];   /* "layer0" (stem) ... "layer4", "head" */
+    int blocks;
+    int out_channels, out_h, out_w;
+    size_t params;
+    uint64_t macs;
+} senet_stage_info;
+/* Multiply-adds of one image of h x w, in total and per stage.
+ * stages may be NULL; otherwise it has room for 6 entries; *num_stages gets the count. */
+SENET_API int senet_net_describe(const senet_net *net, int h, int w, uint64_t *macs,
+                                 senet_stage_info *stages, int *num_stages);
+
+/* The named tensors of the state dict (parameters and BN statistics). */
+SENET_API int senet_net_num_tensors(const senet_net *net);
+SENET_API const char *senet_net_tensor_name(const senet_net *net, int index);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,24 @@
+/* Thread count, kept here so that ops ask one place. */
+#include "threads.h"
+
+#include "senet.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static int thread_count = 0; /* 0: all cores */
+
+int threads_get(void)
+{
+#ifdef _OPENMP
+    return thread_count > 0 ? thread_count : omp_get_num_procs();
+#else
+    return 1;
+#endif
+}
+
+void threads_set(int threads) { thread_count = threads > 0 ? threads : 0; }
+
+void senet_set_threads(int threads) { threads_set(threads); }
+int senet_get_threads(void) { return threads_get(); }

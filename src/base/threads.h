@@ -1,0 +1,8 @@
+/* The thread count every op uses (OpenMP underneath). */
+#ifndef SENET_BASE_THREADS_H
+#define SENET_BASE_THREADS_H
+
+int threads_get(void);
+void threads_set(int threads);
+
+#endif

@@ -1,0 +1,238 @@
+/* Packed GEMM in the style of GotoBLAS/BLIS: B is packed into KC x NR
+ * column panels shared by all threads, each thread packs its MC x KC block
+ * of A into MR-row panels, and an MR x NR micro-kernel keeps the tile of C
+ * in registers. The micro-kernel is written once with vector extensions
+ * and compiled for three instruction sets; the choice is made once at run
+ * time so that one binary runs on any x86-64. */
+#include "gemm.h"
+
+#include "../base/alloc.h"
+#include "../base/threads.h"
+
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include <string.h>
+
+#define VLEN ((int)(64 / sizeof(real)))   /* lanes of one 64-byte vector */
+#define NR (2 * VLEN)                      /* columns of a micro-tile */
+#define MR 6                               /* rows of a micro-tile */
+#define KC 256
+#define MC 96                              /* multiple of MR */
+#define NC 512                             /* multiple of NR */
+
+
+static inline real a_at(const real *a, int lda, int trans, int i, int p)
+{
+    return trans ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p];
+}
+
+/* A[i0:i0+mc, p0:p0+kc] -> panels of MR rows, each stored k-major (kc x MR), zero-padded. */
+static void pack_a(real *dst, const real *a, int lda, int trans, int i0, int mc, int p0, int kc)
+{
+    for (int ip = 0; ip < mc; ip += MR) {
+        int rows = mc - ip < MR ? mc - ip : MR;
+        for (int p = 0; p < kc; p++) {
+            for (int r = 0; r < rows; r++)
+                dst[r] = a_at(a, lda, trans, i0 + ip + r, p0 + p);
+            for (int r = rows; r < MR; r++)
+                dst[r] = 0;
+            dst += MR;
+        }
+    }
+}
+
+/* B[p0:p0+kc, j0:j0+nc] -> panels of NR columns, each stored k-major (kc x NR), zero-padded. */
+static void pack_b_panel(real *dst, const real *b, int ldb, int trans, int p0, int kc, int j0, int cols)
+{
+    for (int p = 0; p < kc; p++) {
+        if (!trans && cols == NR) {
+            memcpy(dst, b + (size_t)(p0 + p) * ldb + j0, NR * sizeof(real));
+        } else {
+            for (int c = 0; c < cols; c++)
+                dst[c] = trans ? b[(size_t)(j0 + c) * ldb + p0 + p] : b[(size_t)(p0 + p) * ldb + j0 + c];
+            for (int c = cols; c < NR; c++)
+                dst[c] = 0;
+        }
+        dst += NR;
+    }
+}
+
+/* One MR x NR tile, C += alpha * sum_p a[p][0:MR] (outer) b[p][0:NR], computed in
+ * slices of two vectors per row so that the 2*MR accumulators stay in
+ * registers whatever the vector width (64 bytes: one slice; 32: two; 16: four). */
+#define DEFINE_MACRO_KERNEL(name, attr, vtype, width)                                                \
+    typedef real vtype __attribute__((vector_size((width) * sizeof(real)), aligned(4)));            \
+    attr static void name##_tile(int kc, const real *pa, const real *pb, real alpha, real *c,       \
+                                 int ldc, int rows, int cols)                                       \
+    {                                                                                                \
+        for (int c0 = 0; c0 < NR; c0 += 2 * (width)) {                                               \
+            if (c0 >= cols)                                                                          \
+                break;                                                                               \
+            vtype acc[MR][2];                                                                        \
+            for (int r = 0; r < MR; r++)                                                             \
+                acc[r][0] = acc[r][1] = (vtype){0};                                                  \
+            for (int p = 0; p < kc; p++) {                                                           \
+                vtype b0, b1;                                                                        \
+                memcpy(&b0, pb + (size_t)p * NR + c0, sizeof b0);                                    \
+                memcpy(&b1, pb + (size_t)p * NR + c0 + (width), sizeof b1);                          \
+                for (int r = 0; r < MR; r++) {                                                       \
+                    real av = pa[(size_t)p * MR + r];                                                \
+                    acc[r][0] += av * b0;                                                            \
+                    acc[r][1] += av * b1;                                                            \
+                }                                                                                    \
+            }                                                                                        \
+            for (int r = 0; r < rows; r++) {                                                         \
+                real tmp[2 * (width)];                                                               \
+                memcpy(tmp, &acc[r][0], sizeof(vtype));                                              \
+                memcpy(tmp + (width), &acc[r][1], sizeof(vtype));                                    \
+                int n_cols = cols - c0 < 2 * (width) ? cols - c0 : 2 * (width);                      \
+                real *cr = c + (size_t)r * ldc + c0;                                                 \
+                for (int j = 0; j < n_cols; j++)                                                     \
+                    cr[j] += alpha * tmp[j];                                                         \
+            }                                                                                        \
+        }                                                                                            \
+    }                                                                                                \
+    /* C[mc x nc] += alpha * packedA * packedB over all micro-tiles of a block. */                  \
+    attr static void name(int mc, int nc, int kc, const real *pa, const real *pb, real alpha,      \
+                          real *c, int ldc)                                                          \
+    {                                                                                                \
+        for (int jr = 0; jr < nc; jr += NR) {                                                        \
+            int cols = nc - jr < NR ? nc - jr : NR;                                                  \
+            for (int ir = 0; ir < mc; ir += MR) {                                                    \
+                int rows = mc - ir < MR ? mc - ir : MR;                                              \
+                name##_tile(kc, pa + (size_t)ir * kc, pb + (size_t)jr * kc, alpha,                   \
+                            c + (size_t)ir * ldc + jr, ldc, rows, cols);                             \
+            }                                                                                        \
+        }                                                                                            \
+    }
+
+typedef void (*macro_kernel_fn)(int, int, int, const real *, const real *, real, real *, int);
+
+DEFINE_MACRO_KERNEL(macro_kernel_portable, , vec16, 16 / (int)sizeof(real))
+#if defined(__x86_64__) && defined(__GNUC__)
+DEFINE_MACRO_KERNEL(macro_kernel_avx2, __attribute__((target("avx2,fma"))), vec32, 32 / (int)sizeof(real))
+DEFINE_MACRO_KERNEL(macro_kernel_avx512, __attribute__((target("avx512f,fma"))), vec64, 64 / (int)sizeof(real))
+#endif
+
+static macro_kernel_fn chosen_kernel;
+static const char *chosen_name;
+
+static void choose_kernel(void)
+{
+    const char *force = getenv("SENET_ISA");
+    chosen_kernel = macro_kernel_portable;
+    chosen_name = "portable";
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    int has512 = __builtin_cpu_supports("avx512f");
+    int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (force && strcmp(force, "portable") == 0)
+        return;
+    if (has512 && !(force && strcmp(force, "avx2") == 0)) {
+        chosen_kernel = macro_kernel_avx512;
+        chosen_name = "avx512";
+    } else if (has2) {
+        chosen_kernel = macro_kernel_avx2;
+        chosen_name = "avx2";
+    }
+#else
+    (void)force;
+#endif
+}
+
+const char *gemm_isa(void)
+{
+    if (!chosen_kernel)
+        choose_kernel();
+    return chosen_name;
+}
+
+static void scale_c(int m, int n, real beta, real *c, int ldc)
+{
+    if (beta == 1)
+        return;
+    for (int i = 0; i < m; i++) {
+        real *row = c + (size_t)i * ldc;
+        if (beta == 0)
+            memset(row, 0, (size_t)n * sizeof(real));
+        else
+            for (int j = 0; j < n; j++)
+                row[j] *= beta;
+    }
+}
+
+void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+          const real *b, int ldb, real beta, real *c, int ldc)
+{
+    if (m <= 0 || n <= 0)
+        return;
+    if (!chosen_kernel)
+        choose_kernel();
+    scale_c(m, n, beta, c, ldc);
+    if (k <= 0 || alpha == 0)
+        return;
+    /* Tiny products are not worth packing. */
+    if ((long long)m * n * k < 4096) {
+        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
+        return;
+    }
+    int n_panels = (n + NR - 1) / NR;
+    real *pb = aligned_alloc_checked((size_t)n_panels * NR * KC * sizeof(real));
+    int threads = threads_get();
+    real *pa_all = aligned_alloc_checked((size_t)threads * MC * KC * sizeof(real));
+    if (!pb || !pa_all) {
+        /* Out of memory for packing buffers: fall back to the unpacked loop. */
+        aligned_free(pb);
+        aligned_free(pa_all);
+        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
+        return;
+    }
+    int m_blocks = (m + MC - 1) / MC, n_blocks = (n + NC - 1) / NC;
+    for (int p0 = 0; p0 < k; p0 += KC) {
+        int kc = k - p0 < KC ? k - p0 : KC;
+#pragma omp parallel num_threads(threads)
+        {
+#pragma omp for schedule(static)
+            for (int jp = 0; jp < n_panels; jp++) {
+                int cols = n - jp * NR < NR ? n - jp * NR : NR;
+                pack_b_panel(pb + (size_t)jp * NR * kc, b, ldb, trans_b, p0, kc, jp * NR, cols);
+            }
+#ifdef _OPENMP
+            real *pa = pa_all + (size_t)omp_get_thread_num() * MC * KC;
+#else
+            real *pa = pa_all;
+#endif
+            int packed_block = -1;
+#pragma omp for collapse(2) schedule(static)
+            for (int ib = 0; ib < m_blocks; ib++) {
+                for (int jb = 0; jb < n_blocks; jb++) {
+                    int i0 = ib * MC, mc = m - i0 < MC ? m - i0 : MC;
+                    int j0 = jb * NC, nc = n - j0 < NC ? n - j0 : NC;
+                    if (packed_block != ib) {
+                        pack_a(pa, a, lda, trans_a, i0, mc, p0, kc);
+                        packed_block = ib;
+                    }
+                    chosen_kernel(mc, nc, kc, pa, pb + (size_t)j0 * kc, alpha, c + (size_t)i0 * ldc + j0, ldc);
+                }
+            }
+        }
+    }
+    aligned_free(pb);
+    aligned_free(pa_all);
+}
+
+void gemm_plain(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+                const real *b, int ldb, real beta, real *c, int ldc)
+{
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            real sum = 0;
+            for (int p = 0; p < k; p++)
+                sum += a_at(a, lda, trans_a, i, p) * (trans_b ? b[(size_t)j * ldb + p] : b[(size_t)p * ldb + j]);
+            real *cij = c + (size_t)i * ldc + j;
+            *cij = alpha * sum + (beta == 0 ? 0 : beta * *cij);
+        }
+    }
+}

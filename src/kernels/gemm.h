@@ -1,0 +1,23 @@
+/* Matrix multiply, the workhorse of convolution and linear layers (floor 2).
+ *
+ * Row-major: C[m x n] = alpha * op(A)[m x k] * op(B)[k x n] + beta * C,
+ * op(X) = X or its transpose. beta == 0 overwrites C (NaNs in C do not leak).
+ *
+ * gemm() is the packed, blocked, threaded path with a micro-kernel chosen
+ * at run time (AVX-512, AVX2+FMA or portable; SENET_ISA=avx512|avx2|portable
+ * forces one). gemm_plain() is the triple loop kept as the reference. */
+#ifndef SENET_KERNELS_GEMM_H
+#define SENET_KERNELS_GEMM_H
+
+#include "../base/real.h"
+
+void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+          const real *b, int ldb, real beta, real *c, int ldc);
+
+void gemm_plain(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+                const real *b, int ldb, real beta, real *c, int ldc);
+
+/* The micro-kernel in use: "avx512", "avx2" or "portable". */
+const char *gemm_isa(void);
+
+#endif

@@ -1,0 +1,114 @@
+/* Batch norm. Channel sums over rows are accumulated in double, per thread,
+ * then combined: the batch statistics of a 56x56x32 batch are sums of 10^5
+ * terms, where float accumulation would drift from PyTorch's result. */
+#include "batchnorm.h"
+
+#include "../base/alloc.h"
+#include "../base/threads.h"
+
+#include <math.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* sums[c] = sum_r f(a[r,c], b[r,c]) for f = a (b NULL) or a*b; a, b: (rows, C). */
+static void channel_sums(double *sums, const real *a, const real *b, const double *shift, size_t rows, int c)
+{
+    memset(sums, 0, (size_t)c * sizeof(double));
+#pragma omp parallel num_threads(threads_get())
+    {
+        double local[c];
+        memset(local, 0, sizeof local);
+#pragma omp for schedule(static)
+        for (size_t r = 0; r < rows; r++) {
+            const real *ar = a + r * c;
+            if (b) {
+                const real *br = b + r * c;
+                for (int j = 0; j < c; j++)
+                    local[j] += (double)ar[j] * (shift ? (double)br[j] - shift[j] : (double)br[j]);
+            } else if (shift) {
+                for (int j = 0; j < c; j++) {
+                    double d = (double)ar[j] - shift[j];
+                    local[j] += d * d;
+                }
+            } else {
+                for (int j = 0; j < c; j++)
+                    local[j] += ar[j];
+            }
+        }
+#pragma omp critical
+        for (int j = 0; j < c; j++)
+            sums[j] += local[j];
+    }
+}
+
+void batchnorm_forward_train(real *y, real *mean, real *inv_std, const real *x, const real *gamma,
+                             const real *beta, real *running_mean, real *running_var, size_t rows, int c)
+{
+    double sum[c], sq[c];
+    channel_sums(sum, x, NULL, NULL, rows, c);
+    for (int j = 0; j < c; j++)
+        sum[j] /= (double)rows;
+    channel_sums(sq, x, NULL, sum, rows, c); /* sum of (x - mean)^2, two-pass for accuracy */
+    for (int j = 0; j < c; j++) {
+        double var = sq[j] / (double)rows;
+        mean[j] = (real)sum[j];
+        inv_std[j] = (real)(1.0 / sqrt(var + BN_EPS));
+        if (running_mean) {
+            double unbiased = rows > 1 ? sq[j] / (double)(rows - 1) : var;
+            running_mean[j] = (real)((1 - BN_MOMENTUM) * running_mean[j] + BN_MOMENTUM * sum[j]);
+            running_var[j] = (real)((1 - BN_MOMENTUM) * running_var[j] + BN_MOMENTUM * unbiased);
+        }
+    }
+    real scale[c], shift[c];
+    for (int j = 0; j < c; j++) {
+        scale[j] = gamma[j] * inv_std[j];
+        shift[j] = beta[j] - mean[j] * scale[j];
+    }
+#pragma omp parallel for num_threads(threads_get()) schedule(static)
+    for (size_t r = 0; r < rows; r++)
+        for (int j = 0; j < c; j++)
+            y[r * c + j] = x[r * c + j] * scale[j] + shift[j];
+}
+
+void batchnorm_forward_eval(real *y, const real *x, const real *gamma, const real *beta,
+                            const real *running_mean, const real *running_var, size_t rows, int c)
+{
+    real scale[c], shift[c];
+    for (int j = 0; j < c; j++) {
+        scale[j] = (real)(gamma[j] / sqrt((double)running_var[j] + BN_EPS));
+        shift[j] = beta[j] - running_mean[j] * scale[j];
+    }
+#pragma omp parallel for num_threads(threads_get()) schedule(static)
+    for (size_t r = 0; r < rows; r++)
+        for (int j = 0; j < c; j++)
+            y[r * c + j] = x[r * c + j] * scale[j] + shift[j];
+}
+
+void batchnorm_backward(real *d_x, real *d_gamma, real *d_beta, const real *d_y, const real *x,
+                        const real *mean, const real *inv_std, const real *gamma, size_t rows, int c)
+{
+    double sum_dy[c], sum_dy_xc[c], mean_d[c];
+    for (int j = 0; j < c; j++)
+        mean_d[j] = mean[j];
+    channel_sums(sum_dy, d_y, NULL, NULL, rows, c);
+    channel_sums(sum_dy_xc, d_y, x, mean_d, rows, c); /* sum dy * (x - mean) */
+    real k1[c], k2[c], k3[c];
+    for (int j = 0; j < c; j++) {
+        d_gamma[j] += (real)(sum_dy_xc[j] * inv_std[j]);
+        d_beta[j] += (real)sum_dy[j];
+        /* dx = gamma*inv_std * (dy - mean(dy) - (x-mean) * inv_std^2 * mean(dy*(x-mean))) */
+        double is = inv_std[j];
+        k1[j] = (real)(gamma[j] * is);
+        k2[j] = (real)(sum_dy[j] / (double)rows);
+        k3[j] = (real)(is * is * sum_dy_xc[j] / (double)rows);
+    }
+    if (!d_x)
+        return;
+#pragma omp parallel for num_threads(threads_get()) schedule(static)
+    for (size_t r = 0; r < rows; r++)
+        for (int j = 0; j < c; j++)
+            d_x[r * c + j] += k1[j] * (d_y[r * c + j] - k2[j] - (x[r * c + j] - mean[j]) * k3[j]);
+}

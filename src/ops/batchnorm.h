@@ -1,0 +1,28 @@
+/* Batch normalisation over channels-last activations (floor 3), with
+ * torch.nn.BatchNorm2d's semantics: eps 1e-5; in training the batch
+ * statistics normalise and the running ones move by momentum 0.1 with the
+ * unbiased variance. */
+#ifndef SENET_OPS_BATCHNORM_H
+#define SENET_OPS_BATCHNORM_H
+
+#include "../base/real.h"
+
+#include <stddef.h>
+
+#define BN_EPS 1e-5
+#define BN_MOMENTUM 0.1
+
+/* Train mode. x, y: (rows, C) with rows = N*H*W. Saves mean and inv_std (C)
+ * for backward; updates running_mean/running_var (C) when they are not NULL. */
+void batchnorm_forward_train(real *y, real *mean, real *inv_std, const real *x, const real *gamma,
+                             const real *beta, real *running_mean, real *running_var, size_t rows, int c);
+
+/* Eval mode: y = (x - running_mean) / sqrt(running_var + eps) * gamma + beta. */
+void batchnorm_forward_eval(real *y, const real *x, const real *gamma, const real *beta,
+                            const real *running_mean, const real *running_var, size_t rows, int c);
+
+/* Train-mode backward. Accumulates d_x (may be NULL), d_gamma, d_beta. */
+void batchnorm_backward(real *d_x, real *d_gamma, real *d_beta, const real *d_y, const real *x,
+                        const real *mean, const real *inv_std, const real *gamma, size_t rows, int c);
+
+#endif

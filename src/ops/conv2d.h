@@ -1,0 +1,29 @@
+/* 2-D convolution (floor 3). Activations are channels-last (N, H, W, C);
+ * weights are PyTorch's (C_out, C_in / groups, KH, KW). Semantics are
+ * torch.nn.functional.conv2d with zero padding, stride, groups, optional bias. */
+#ifndef SENET_OPS_CONV2D_H
+#define SENET_OPS_CONV2D_H
+
+#include "../base/real.h"
+
+typedef struct conv2d_shape {
+    int n, h, w, c_in;      /* input (N, H, W, C_in) */
+    int c_out, kh, kw;      /* weight (C_out, C_in / groups, KH, KW) */
+    int stride, pad, groups;
+    int h_out, w_out;       /* filled by conv2d_shape_finish */
+} conv2d_shape;
+
+/* Computes h_out and w_out; SENET_ERR_SHAPE (with a message) if the shape is impossible. */
+int conv2d_shape_finish(conv2d_shape *s);
+
+/* out (N, H_out, W_out, C_out) = conv(in (N, H, W, C_in), weight) + bias; bias may be NULL. */
+int conv2d_forward(real *out, const real *in, const real *weight, const real *bias, const conv2d_shape *s);
+
+/* Accumulates: d_in += dL/din (d_in may be NULL), d_weight += dL/dw, d_bias += dL/db (may be NULL). */
+int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out, const real *in,
+                    const real *weight, const conv2d_shape *s);
+
+/* The direct seven-loop convolution: the reference the fast path is tested against. */
+void conv2d_forward_plain(real *out, const real *in, const real *weight, const real *bias, const conv2d_shape *s);
+
+#endif

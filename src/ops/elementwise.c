@@ -1,0 +1,50 @@
+/* Residual add and channel-wise scale. */
+#include "elementwise.h"
+
+#include "../base/threads.h"
+
+#include <string.h>
+
+void add_forward(real *y, const real *a, const real *b, size_t count)
+{
+#pragma omp parallel for num_threads(threads_get()) schedule(static) if (count > 65536)
+    for (size_t i = 0; i < count; i++)
+        y[i] = a[i] + b[i];
+}
+
+void accumulate(real *d_x, const real *d_y, size_t count)
+{
+#pragma omp parallel for num_threads(threads_get()) schedule(static) if (count > 65536)
+    for (size_t i = 0; i < count; i++)
+        d_x[i] += d_y[i];
+}
+
+void channel_scale_forward(real *y, const real *x, const real *s, int n, int hw, int c)
+{
+#pragma omp parallel for collapse(2) num_threads(threads_get()) schedule(static)
+    for (int b = 0; b < n; b++)
+        for (int p = 0; p < hw; p++)
+            for (int ch = 0; ch < c; ch++) {
+                size_t i = ((size_t)b * hw + p) * c + ch;
+                y[i] = x[i] * s[(size_t)b * c + ch];
+            }
+}
+
+void channel_scale_backward(real *d_x, real *d_s, const real *d_y, const real *x, const real *s, int n, int hw,
+                            int c)
+{
+#pragma omp parallel for num_threads(threads_get()) schedule(static)
+    for (int b = 0; b < n; b++) {
+        double acc[c];
+        memset(acc, 0, sizeof acc);
+        for (int p = 0; p < hw; p++)
+            for (int ch = 0; ch < c; ch++) {
+                size_t i = ((size_t)b * hw + p) * c + ch;
+                acc[ch] += (double)d_y[i] * x[i];
+                if (d_x)
+                    d_x[i] += d_y[i] * s[(size_t)b * c + ch];
+            }
+        for (int ch = 0; ch < c; ch++)
+            d_s[(size_t)b * c + ch] += (real)acc[ch];
+    }
+}

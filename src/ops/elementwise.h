@@ -1,0 +1,21 @@
+/* Element-wise tensor arithmetic (floor 3): the residual add and the SE
+ * channel-wise scale. */
+#ifndef SENET_OPS_ELEMENTWISE_H
+#define SENET_OPS_ELEMENTWISE_H
+
+#include "../base/real.h"
+
+#include <stddef.h>
+
+/* y = a + b over count elements. Backward is the identity into both inputs. */
+void add_forward(real *y, const real *a, const real *b, size_t count);
+/* d_x += d_y */
+void accumulate(real *d_x, const real *d_y, size_t count);
+
+/* y[n, p, c] = x[n, p, c] * s[n, c]; x (N, HW, C), s (N, C). */
+void channel_scale_forward(real *y, const real *x, const real *s, int n, int hw, int c);
+/* d_x += d_y * s (d_x may be NULL); d_s[n, c] += sum_p d_y * x. */
+void channel_scale_backward(real *d_x, real *d_s, const real *d_y, const real *x, const real *s, int n, int hw,
+                            int c);
+
+#endif

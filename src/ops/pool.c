@@ -1,0 +1,110 @@
+/* Max pooling and global pooling. */
+#include "pool.h"
+
+#include "../base/threads.h"
+
+#include <string.h>
+
+int maxpool_out_size(int in, int k, int stride, int pad, int ceil_mode)
+{
+    int span = in + 2 * pad - k;
+    if (span < 0)
+        return 0;
+    int out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+    if (ceil_mode && (out - 1) * stride >= in + pad)
+        out--;
+    return out;
+}
+
+void maxpool_forward(real *y, int32_t *argmax, const real *x, int n, int h, int w, int c, int k, int stride,
+                     int pad, int ho, int wo)
+{
+#pragma omp parallel for collapse(2) num_threads(threads_get()) schedule(static)
+    for (int b = 0; b < n; b++) {
+        for (int oh = 0; oh < ho; oh++) {
+            for (int ow = 0; ow < wo; ow++) {
+                size_t o = (((size_t)b * ho + oh) * wo + ow) * c;
+                for (int ch = 0; ch < c; ch++) {
+                    real best = 0;
+                    int32_t best_i = -1;
+                    for (int i = 0; i < k; i++) {
+                        int ih = oh * stride - pad + i;
+                        if (ih < 0 || ih >= h)
+                            continue;
+                        for (int j = 0; j < k; j++) {
+                            int iw = ow * stride - pad + j;
+                            if (iw < 0 || iw >= w)
+                                continue;
+                            int32_t idx = (int32_t)(((size_t)ih * w + iw) * c + ch);
+                            real v = x[(size_t)b * h * w * c + idx];
+                            if (best_i < 0 || v > best || v != v) {
+                                best = v;
+                                best_i = idx;
+                            }
+                        }
+                    }
+                    y[o + ch] = best;
+                    argmax[o + ch] = best_i;
+                }
+            }
+        }
+    }
+}
+
+void maxpool_backward(real *d_x, const real *d_y, const int32_t *argmax, int n, int h, int w, int c, int ho, int wo)
+{
+    size_t per_out = (size_t)ho * wo * c, per_in = (size_t)h * w * c;
+#pragma omp parallel for num_threads(threads_get()) schedule(static)
+    for (int b = 0; b < n; b++)
+        for (size_t i = 0; i < per_out; i++)
+            d_x[b * per_in + argmax[b * per_out + i]] += d_y[b * per_out + i];
+}
+
+void global_avgpool_forward(real *y, const real *x, int n, int hw, int c)
+{
+#pragma omp parallel for num_threads(threads_get()) schedule(static) if (n > 1)
+    for (int b = 0; b < n; b++) {
+        double acc[c];
+        memset(acc, 0, sizeof acc);
+        for (int p = 0; p < hw; p++)
+            for (int ch = 0; ch < c; ch++)
+                acc[ch] += x[((size_t)b * hw + p) * c + ch];
+        for (int ch = 0; ch < c; ch++)
+            y[(size_t)b * c + ch] = (real)(acc[ch] / hw);
+    }
+}
+
+void global_avgpool_backward(real *d_x, const real *d_y, int n, int hw, int c)
+{
+    real inv = (real)1 / hw;
+#pragma omp parallel for collapse(2) num_threads(threads_get()) schedule(static)
+    for (int b = 0; b < n; b++)
+        for (int p = 0; p < hw; p++)
+            for (int ch = 0; ch < c; ch++)
+                d_x[((size_t)b * hw + p) * c + ch] += d_y[(size_t)b * c + ch] * inv;
+}
+
+void global_maxpool_forward(real *y, int32_t *argmax, const real *x, int n, int hw, int c)
+{
+    for (int b = 0; b < n; b++) {
+        for (int ch = 0; ch < c; ch++) {
+            y[(size_t)b * c + ch] = x[(size_t)b * hw * c + ch];
+            argmax[(size_t)b * c + ch] = 0;
+        }
+        for (int p = 1; p < hw; p++)
+            for (int ch = 0; ch < c; ch++) {
+                real v = x[((size_t)b * hw + p) * c + ch];
+                if (v > y[(size_t)b * c + ch]) {
+                    y[(size_t)b * c + ch] = v;
+                    argmax[(size_t)b * c + ch] = p;
+                }
+            }
+    }
+}
+
+void global_maxpool_backward(real *d_x, const real *d_y, const int32_t *argmax, int n, int hw, int c)
+{
+    for (int b = 0; b < n; b++)
+        for (int ch = 0; ch < c; ch++)
+            d_x[((size_t)b * hw + argmax[(size_t)b * c + ch]) * c + ch] += d_y[(size_t)b * c + ch];
+}
