@@ -55,12 +55,15 @@ typedef enum senet_se_mode {
     SENET_SE_IDENTITY = 3  /* on the shortcut path, in parallel with the branch */
 } senet_se_mode;
 
+#define SENET_SE_ALL_STAGES 0xFu
+
 typedef struct senet_se_options {
     int reduction;         /* r: hidden width is C / r; r must divide C */
     senet_squeeze squeeze;
     senet_gate gate;
     senet_se_mode mode;
-    unsigned stages;       /* bit s-1 set: SE in stage s (1..4); 0: no SE at all */
+    unsigned stages;       /* bit s-1 set: SE in stage s (1..4); 0: no SE at all;
+                              SENET_SE_ALL_STAGES: every stage the net has (3 for CIFAR nets) */
     int bias;              /* 1: excitation layers have biases */
 } senet_se_options;
 
@@ -76,6 +79,8 @@ typedef struct senet_config {
 /* Fills cfg with the defaults of a named architecture
  * (SENET_ERR_ARGUMENT for an unknown name). */
 SENET_API int senet_config_default(const char *arch, senet_config *cfg);
+/* The input size an architecture is usually run at (224 ImageNet, 32 CIFAR); 0 if unknown. */
+SENET_API int senet_arch_input_size(const char *arch);
 /* The names of all architectures, NULL-terminated. */
 SENET_API const char *const *senet_arch_names(void);
 

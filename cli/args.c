@@ -1,0 +1,204 @@
+/* Option parsing for the subcommands. Numbers must be complete and in range;
+ * an unknown option, a missing value or a bad number is an error that names
+ * the option. Nothing falls back silently to a default. */
+#include "args.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_error(const char *command, const char *message, int status)
+{
+    if (status)
+        fprintf(stderr, "senet %s: %s%s%s\n", command, message ? message : "", message && *message ? ": " : "",
+                *senet_last_error() ? senet_last_error() : senet_strerror(status));
+    else
+        fprintf(stderr, "senet %s: %s\n", command, message);
+}
+
+static void print_help(const char *command, const char *usage, const option_spec *specs, int num_specs)
+{
+    printf("usage: senet %s %s\n\noptions:\n", command, usage);
+    for (int i = 0; i < num_specs; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", specs[i].name, specs[i].kind == OPT_FLAG ? "" : " ",
+                 specs[i].kind == OPT_FLAG ? "" : (specs[i].metavar ? specs[i].metavar : "V"));
+        printf("  %-28s %s\n", left, specs[i].help);
+    }
+    printf("  %-28s %s\n", "--help", "show this help");
+}
+
+static int parse_long(const char *command, const char *name, const char *text, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end) {
+        fprintf(stderr, "senet %s: --%s expects an integer, got '%s'\n", command, name, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_double(const char *command, const char *name, const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(v)) {
+        fprintf(stderr, "senet %s: --%s expects a finite number, got '%s'\n", command, name, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int parse_options(const char *command, const char *usage, option_spec *specs, int num_specs, int argc, char **argv,
+                  int first)
+{
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            print_help(command, usage, specs, num_specs);
+            return 1;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(stderr, "senet %s: unexpected argument '%s' (see 'senet %s --help')\n", command, arg, command);
+            return -1;
+        }
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        option_spec *spec = NULL;
+        for (int j = 0; j < num_specs && !spec; j++)
+            if (strlen(specs[j].name) == len && strncmp(specs[j].name, name, len) == 0)
+                spec = &specs[j];
+        if (!spec) {
+            fprintf(stderr, "senet %s: unknown option '%.*s' (see 'senet %s --help')\n", command, (int)len + 2, arg,
+                    command);
+            return -1;
+        }
+        if (spec->kind == OPT_FLAG) {
+            if (eq) {
+                fprintf(stderr, "senet %s: --%s takes no value\n", command, spec->name);
+                return -1;
+            }
+            *(int *)spec->value = 1;
+            continue;
+        }
+        const char *text = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!text) {
+            fprintf(stderr, "senet %s: --%s needs a value\n", command, spec->name);
+            return -1;
+        }
+        int rc = 0;
+        if (spec->kind == OPT_STRING)
+            *(const char **)spec->value = text;
+        else if (spec->kind == OPT_INT)
+            rc = parse_long(command, spec->name, text, (long *)spec->value);
+        else
+            rc = parse_double(command, spec->name, text, (double *)spec->value);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+static int pick(const char *what, const char *text, const char *const *names, int count, int *out)
+{
+    for (int i = 0; i < count; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    fprintf(stderr, "senet: unknown %s '%s' (choose one of:", what, text);
+    for (int i = 0; i < count; i++)
+        fprintf(stderr, " %s", names[i]);
+    fprintf(stderr, ")\n");
+    return -1;
+}
+
+static int parse_stages(const char *text, unsigned *mask)
+{
+    if (strcmp(text, "none") == 0) {
+        *mask = 0;
+        return 0;
+    }
+    if (strcmp(text, "all") == 0) {
+        *mask = SENET_SE_ALL_STAGES;
+        return 0;
+    }
+    unsigned m = 0;
+    const char *p = text;
+    while (*p) {
+        if (*p < '1' || *p > '4' || (p[1] && p[1] != ',') || (p[1] == ',' && !p[2])) {
+            fprintf(stderr, "senet: --se-stages expects stage numbers 1-4 separated by commas, 'all' or 'none', got '%s'\n",
+                    text);
+            return -1;
+        }
+        m |= 1u << (*p - '1');
+        p += p[1] ? 2 : 1;
+    }
+    *mask = m;
+    return 0;
+}
+
+int net_config_from_options(const net_options *o, senet_config *cfg)
+{
+    if (!o->arch) {
+        fprintf(stderr, "senet: --arch is required (see 'senet info --list')\n");
+        return -1;
+    }
+    if (senet_config_default(o->arch, cfg) != SENET_OK) {
+        fprintf(stderr, "senet: %s\n", senet_last_error());
+        return -1;
+    }
+    if (o->num_classes) {
+        if (o->num_classes < 1 || o->num_classes > 1000000) {
+            fprintf(stderr, "senet: --num-classes %ld is out of range (1..1000000)\n", o->num_classes);
+            return -1;
+        }
+        cfg->num_classes = (int)o->num_classes;
+    }
+    static const char *const squeezes[] = {"avg", "max"}, *const gates[] = {"sigmoid", "tanh", "relu"},
+                             *const modes[] = {"standard", "pre", "post", "identity"}, *const bools[] = {"0", "1"};
+    int v;
+    if (o->se_reduction) {
+        char *end;
+        long r = strtol(o->se_reduction, &end, 10);
+        if (*end || end == o->se_reduction || r < 1 || r > 1 << 16) {
+            fprintf(stderr, "senet: --se-reduction expects a positive integer, got '%s'\n", o->se_reduction);
+            return -1;
+        }
+        cfg->se.reduction = (int)r;
+    }
+    if (o->se_squeeze) {
+        if (pick("SE squeeze", o->se_squeeze, squeezes, 2, &v))
+            return -1;
+        cfg->se.squeeze = (senet_squeeze)v;
+    }
+    if (o->se_gate) {
+        if (pick("SE gate", o->se_gate, gates, 3, &v))
+            return -1;
+        cfg->se.gate = (senet_gate)v;
+    }
+    if (o->se_mode) {
+        if (pick("SE mode", o->se_mode, modes, 4, &v))
+            return -1;
+        cfg->se.mode = (senet_se_mode)v;
+    }
+    if (o->se_bias) {
+        if (pick("SE bias", o->se_bias, bools, 2, &v))
+            return -1;
+        cfg->se.bias = v;
+    }
+    if (o->se_stages) {
+        unsigned mask;
+        if (parse_stages(o->se_stages, &mask))
+            return -1;
+        cfg->se.stages = mask;
+    }
+    return 0;
+}

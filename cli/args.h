@@ -1,0 +1,47 @@
+/* Command-line option parsing shared by the subcommands: a table of options
+ * per command, strict number parsing, and the options that build a net
+ * (--arch, --num-classes and the --se-* family). */
+#ifndef SENET_CLI_ARGS_H
+#define SENET_CLI_ARGS_H
+
+#include "senet.h"
+
+typedef enum opt_kind { OPT_STRING, OPT_INT, OPT_FLOAT, OPT_FLAG } opt_kind;
+
+typedef struct option_spec {
+    const char *name;  /* without the leading "--" */
+    opt_kind kind;
+    void *value;       /* const char **, long *, double *, int * */
+    const char *help;
+    const char *metavar;
+} option_spec;
+
+/* The options that build a net; strings stay NULL when not given. */
+typedef struct net_options {
+    const char *arch;
+    long num_classes;  /* 0: the architecture's default */
+    const char *se_reduction, *se_squeeze, *se_gate, *se_mode, *se_stages, *se_bias;
+} net_options;
+
+#define NET_OPTION_SPECS(o)                                                                                       \
+    {"arch", OPT_STRING, &(o)->arch, "architecture (see 'senet info --list')", "A"},                            \
+    {"num-classes", OPT_INT, &(o)->num_classes, "classes of the classifier (default: 1000 ImageNet, 10 CIFAR)", "K"}, \
+    {"se-reduction", OPT_STRING, &(o)->se_reduction, "SE reduction ratio r, dividing each SE's channels (16)", "R"}, \
+    {"se-squeeze", OPT_STRING, &(o)->se_squeeze, "SE squeeze: avg | max (avg)", "S"},                              \
+    {"se-gate", OPT_STRING, &(o)->se_gate, "SE gate: sigmoid | tanh | relu (sigmoid)", "G"},                      \
+    {"se-mode", OPT_STRING, &(o)->se_mode, "SE integration: standard | pre | post | identity (standard)", "M"},    \
+    {"se-stages", OPT_STRING, &(o)->se_stages, "stages with SE: e.g. 1,2,3,4 | 3,4 | all | none", "LIST"},         \
+    {"se-bias", OPT_STRING, &(o)->se_bias, "excitation biases: 1 | 0 (1)", "B"}
+
+/* Parses argv[first..argc). Returns 0, 1 when --help was printed, or -1
+ * after printing an error to stderr. */
+int parse_options(const char *command, const char *usage, option_spec *specs, int num_specs, int argc, char **argv,
+                  int first);
+
+/* Turns net options into a config; prints an error and returns -1 on a bad value. */
+int net_config_from_options(const net_options *o, senet_config *cfg);
+
+/* Prints "senet COMMAND: message" to stderr (with the library's last error when status != 0). */
+void cli_error(const char *command, const char *message, int status);
+
+#endif

@@ -1,0 +1,60 @@
+/* senet forward: eval-mode logits of the batch in a safetensors file. */
+#include "args.h"
+#include "commands.h"
+#include "io/safetensors.h"
+#include "tensor_file.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int cmd_forward(int argc, char **argv)
+{
+    net_options net = {0};
+    const char *weights = NULL, *input = NULL, *output = NULL;
+    long threads = 0;
+    option_spec specs[] = {
+        NET_OPTION_SPECS(&net),
+        {"weights", OPT_STRING, &weights, "weights (.safetensors, state_dict names)", "W"},
+        {"input", OPT_STRING, &input, "batch file with 'input' F32 (N, 3, H, W), normalised", "IN"},
+        {"output", OPT_STRING, &output, "file to write 'logits' F32 (N, K) to", "OUT"},
+        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
+    };
+    int rc = parse_options("forward", "--arch A --weights W --input IN --output OUT [options]", specs,
+                           sizeof specs / sizeof *specs, argc, argv, 2);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    senet_config cfg;
+    if (net_config_from_options(&net, &cfg))
+        return 2;
+    if (!weights || !input || !output) {
+        fprintf(stderr, "senet forward: --weights, --input and --output are required\n");
+        return 2;
+    }
+    if (threads < 0 || threads > 1024) {
+        fprintf(stderr, "senet forward: --threads %ld is out of range (1..1024)\n", threads);
+        return 2;
+    }
+    senet_set_threads((int)threads);
+    batch_file batch;
+    if (batch_file_read("forward", input, 0, &batch))
+        return 1;
+    senet_net *model = NULL;
+    float *logits = NULL;
+    int status = senet_net_create(&cfg, &model);
+    if (!status)
+        status = senet_net_load(model, weights);
+    if (!status) {
+        logits = malloc((size_t)batch.n * cfg.num_classes * sizeof(float));
+        status = logits ? senet_net_forward(model, batch.input, batch.n, batch.h, batch.w, logits) : SENET_ERR_NOMEM;
+    }
+    if (!status) {
+        st_write_entry e = {"logits", ST_F32, 2, {batch.n, cfg.num_classes}, logits};
+        status = safetensors_write(output, &e, 1);
+    }
+    if (status)
+        cli_error("forward", "", status);
+    free(logits);
+    senet_net_free(model);
+    batch_file_free(&batch);
+    return status ? 1 : 0;
+}

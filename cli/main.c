@@ -1,0 +1,51 @@
+/* senet: the command-line tool. Dispatches to one file per subcommand. */
+#include "commands.h"
+#include "senet.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"info", cmd_info, "parameters, multiply-adds and a per-stage table of an architecture"},
+    {"init", cmd_init, "write freshly initialised weights (PyTorch's default initialisation)"},
+    {"forward", cmd_forward, "eval-mode logits of a batch of images"},
+    {"step", cmd_step, "train-mode SGD steps on one batch"},
+    {"convert", cmd_convert, "load weights (F32, F16 or BF16) and write them as F32"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "senet %s: Squeeze-and-Excitation networks\n\nusage: senet COMMAND [options]\n\ncommands:\n",
+            SENET_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'senet COMMAND --help' describes each command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("senet %s\n", SENET_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc, argv);
+    fprintf(stderr, "senet: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,309 @@
+/* The public network API: configuration, creation, initialisation,
+ * inference, training forward/backward and description. */
+#include "net.h"
+
+#include "../base/alloc.h"
+#include "../base/status.h"
+#include "../ops/loss.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int senet_config_default(const char *arch, senet_config *cfg)
+{
+    const arch_row *a = arch ? arch_find(arch) : NULL;
+    if (!a)
+        return senet_fail(SENET_ERR_ARGUMENT, "unknown architecture '%s' (see 'senet info --list')", arch ? arch : "(null)");
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->arch, sizeof cfg->arch, "%s", a->name);
+    cfg->num_classes = a->num_classes;
+    cfg->dropout = a->dropout;
+    cfg->se.reduction = 16;
+    cfg->se.squeeze = SENET_SQUEEZE_AVG;
+    cfg->se.gate = SENET_GATE_SIGMOID;
+    cfg->se.mode = SENET_SE_STANDARD;
+    cfg->se.stages = a->has_se ? (1u << a->num_stages) - 1 : 0;
+    cfg->se.bias = 1;
+    return SENET_OK;
+}
+
+int senet_arch_input_size(const char *arch)
+{
+    const arch_row *a = arch ? arch_find(arch) : NULL;
+    return a ? a->input_size : 0;
+}
+
+const char *const *senet_arch_names(void)
+{
+    static const char *names[64];
+    if (!names[0]) {
+        int i = 0;
+        for (const arch_row *a = arch_table; a->name && i < 63; a++)
+            names[i++] = a->name;
+    }
+    return names;
+}
+
+static int check_config(const senet_config *cfg, const arch_row *a)
+{
+    const senet_se_options *se = &cfg->se;
+    if (cfg->num_classes < 1 || cfg->num_classes > 1000000)
+        return senet_fail(SENET_ERR_ARGUMENT, "number of classes %d is out of range (1..1000000)", cfg->num_classes);
+    if (!(cfg->dropout >= 0 && cfg->dropout < 1))
+        return senet_fail(SENET_ERR_ARGUMENT, "dropout %g is out of range [0, 1)", cfg->dropout);
+    if (se->reduction < 1)
+        return senet_fail(SENET_ERR_ARGUMENT, "SE reduction %d must be at least 1", se->reduction);
+    if ((unsigned)se->squeeze > SENET_SQUEEZE_MAX || (unsigned)se->gate > SENET_GATE_RELU ||
+        (unsigned)se->mode > SENET_SE_IDENTITY)
+        return senet_fail(SENET_ERR_ARGUMENT, "unknown SE squeeze, gate or mode value");
+    if (se->stages != SENET_SE_ALL_STAGES && se->stages >> a->num_stages)
+        return senet_fail(SENET_ERR_ARGUMENT, "%s has %d stages; SE stages mask 0x%x names others", a->name,
+                          a->num_stages, se->stages);
+    return SENET_OK;
+}
+
+int senet_net_create(const senet_config *cfg, senet_net **out)
+{
+    *out = NULL;
+    const arch_row *a = arch_find(cfg->arch);
+    if (!a)
+        return senet_fail(SENET_ERR_ARGUMENT, "unknown architecture '%s'", cfg->arch);
+    TRY(check_config(cfg, a));
+    senet_net *net = calloc(1, sizeof *net);
+    if (!net)
+        return senet_fail(SENET_ERR_NOMEM, "out of memory");
+    net->cfg = *cfg;
+    net->arch = a;
+    if (net->cfg.se.stages == SENET_SE_ALL_STAGES)
+        net->cfg.se.stages = (1u << a->num_stages) - 1;
+    int status = net_build(net);
+    if (status == SENET_OK) {
+        net->params = aligned_calloc_checked(net->num_params, sizeof(float));
+        net->grads = aligned_calloc_checked(net->num_params, sizeof(float));
+        net->buffers = aligned_calloc_checked(net->num_buffers ? net->num_buffers : 1, sizeof(float));
+        net->counters = aligned_calloc_checked(net->num_counters ? net->num_counters : 1, sizeof(int64_t));
+        if (!net->params || !net->grads || !net->buffers || !net->counters)
+            status = senet_fail(SENET_ERR_NOMEM, "cannot allocate the %zu parameters of %s", net->num_params, cfg->arch);
+    }
+    if (status == SENET_OK)
+        status = senet_net_init(net, 0);
+    if (status != SENET_OK) {
+        senet_net_free(net);
+        return status;
+    }
+    *out = net;
+    return SENET_OK;
+}
+
+void senet_net_free(senet_net *net)
+{
+    if (!net)
+        return;
+    net_release_run(net);
+    free(net->layers);
+    free(net->acts);
+    free(net->entries);
+    aligned_free(net->params);
+    aligned_free(net->grads);
+    aligned_free(net->momentum);
+    aligned_free(net->buffers);
+    aligned_free(net->counters);
+    free(net);
+}
+
+const senet_config *senet_net_config(const senet_net *net) { return &net->cfg; }
+
+static void fill_normal(float *p, size_t count, double std, rng *r)
+{
+    for (size_t i = 0; i < count; i++)
+        p[i] = (float)(std * rng_normal(r));
+}
+
+static void fill_uniform(float *p, size_t count, double bound, rng *r)
+{
+    for (size_t i = 0; i < count; i++)
+        p[i] = (float)(bound * (2 * rng_uniform(r) - 1));
+}
+
+/* Kaiming normal with fan_out = C_out * KH * KW, as torchvision initialises ResNets. */
+static void kaiming_fan_out(senet_net *net, int entry, rng *r)
+{
+    const param_entry *e = &net->entries[entry];
+    double fan_out = (double)e->shape[0] * e->shape[2] * e->shape[3];
+    fill_normal(net_tensor_f32(net, entry), e->numel, sqrt(2.0 / fan_out), r);
+}
+
+int senet_net_init(senet_net *net, uint64_t seed)
+{
+    rng r;
+    rng_seed(&r, seed);
+    rng_seed(&net->dropout_rng, seed ^ 0x5eed5eedULL);
+    memset(net->params, 0, net->num_params * sizeof(float));
+    memset(net->counters, 0, net->num_counters * sizeof(int64_t));
+    aligned_free(net->momentum);
+    net->momentum = NULL;
+    for (int i = 0; i < net->num_layers; i++) {
+        const layer *l = &net->layers[i];
+        switch (l->kind) {
+        case LAYER_CONV:
+            kaiming_fan_out(net, l->p[0], &r);
+            break;
+        case LAYER_SE:
+            kaiming_fan_out(net, l->p[0], &r);
+            kaiming_fan_out(net, l->p[2], &r);
+            break;
+        case LAYER_BN: {
+            size_t c = (size_t)l->c_in;
+            float *gamma = net_tensor_f32(net, l->p[0]), *var = net_tensor_f32(net, l->p[3]);
+            memset(net_tensor_f32(net, l->p[2]), 0, c * sizeof(float));
+            for (size_t j = 0; j < c; j++)
+                gamma[j] = var[j] = 1;
+            break;
+        }
+        case LAYER_LINEAR: {
+            /* torch.nn.Linear's default: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias. */
+            double bound = 1 / sqrt((double)l->c_in);
+            fill_uniform(net_tensor_f32(net, l->p[0]), net->entries[l->p[0]].numel, bound, &r);
+            fill_uniform(net_tensor_f32(net, l->p[1]), net->entries[l->p[1]].numel, bound, &r);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return SENET_OK;
+}
+
+/* (n, 3, h, w) -> the net's input activation (n, h, w, 3). */
+static void load_input_nchw(senet_net *net, const float *input, int n, int h, int w)
+{
+    real *dst = net->acts[net->input_act].data;
+    size_t hw = (size_t)h * w;
+    for (int b = 0; b < n; b++)
+        for (int c = 0; c < 3; c++)
+            for (size_t p = 0; p < hw; p++)
+                dst[((size_t)b * hw + p) * 3 + c] = input[((size_t)b * 3 + c) * hw + p];
+}
+
+static int check_batch(const senet_net *net, const float *input, int n, int h, int w)
+{
+    if (!input)
+        return senet_fail(SENET_ERR_ARGUMENT, "no input");
+    if (n < 1 || h < 32 || w < 32)
+        return senet_fail(SENET_ERR_SHAPE, "input (%d, 3, %d, %d): %s needs a batch of at least 1 and images of at least 32x32",
+                          n, h, w, net->cfg.arch);
+    return SENET_OK;
+}
+
+int senet_net_forward(senet_net *net, const float *input, int n, int h, int w, float *logits)
+{
+    TRY(check_batch(net, input, n, h, w));
+    TRY(net_prepare(net, n, h, w, 0));
+    load_input_nchw(net, input, n, h, w);
+    TRY(net_forward(net, 0));
+    memcpy(logits, net->acts[net->logits_act].data, (size_t)n * net->cfg.num_classes * sizeof(float));
+    return SENET_OK;
+}
+
+int senet_net_forward_backward(senet_net *net, const float *input, const int64_t *labels, int n, int h, int w,
+                               float label_smoothing, float *loss)
+{
+    TRY(check_batch(net, input, n, h, w));
+    int k = net->cfg.num_classes;
+    for (int i = 0; i < n; i++)
+        if (labels[i] < 0 || labels[i] >= k)
+            return senet_fail(SENET_ERR_ARGUMENT, "label %lld of image %d is outside 0..%d", (long long)labels[i], i, k - 1);
+    if (!(label_smoothing >= 0 && label_smoothing < 1))
+        return senet_fail(SENET_ERR_ARGUMENT, "label smoothing %g is out of range [0, 1)", label_smoothing);
+    TRY(net_prepare(net, n, h, w, 1));
+    load_input_nchw(net, input, n, h, w);
+    TRY(net_forward(net, 1));
+    for (int i = 0; i < net->num_acts; i++) {
+        const activation *a = &net->acts[i];
+        if (a->grad)
+            memset(a->grad, 0, (size_t)n * a->h * a->w * a->c * sizeof(real));
+    }
+    activation *logits = &net->acts[net->logits_act];
+    double value = cross_entropy_forward_backward(logits->grad, logits->data, labels, n, k, label_smoothing);
+    *loss = (float)value;
+    if (!isfinite(value))
+        return senet_fail(SENET_ERR_NUMERIC, "the loss is %g", value);
+    memset(net->grads, 0, net->num_params * sizeof(float));
+    return net_backward(net);
+}
+
+int senet_net_params(senet_net *net, float **params, float **grads, size_t *count)
+{
+    *params = net->params;
+    *grads = net->grads;
+    *count = net->num_params;
+    return SENET_OK;
+}
+
+size_t senet_net_num_params(const senet_net *net) { return net->num_params; }
+
+int senet_net_num_tensors(const senet_net *net) { return net->num_entries; }
+
+const char *senet_net_tensor_name(const senet_net *net, int index)
+{
+    return index >= 0 && index < net->num_entries ? net->entries[index].name : NULL;
+}
+
+static uint64_t layer_macs(const layer *l, int out_h, int out_w)
+{
+    switch (l->kind) {
+    case LAYER_CONV:
+        return (uint64_t)out_h * out_w * l->c_out * (l->c_in / l->groups) * l->kernel * l->kernel;
+    case LAYER_SE:
+        return 2ull * l->c_in * l->hidden;
+    case LAYER_LINEAR:
+        return (uint64_t)l->c_in * l->c_out;
+    default:
+        return 0;
+    }
+}
+
+int senet_net_describe(const senet_net *net, int h, int w, uint64_t *macs, senet_stage_info *stages, int *num_stages)
+{
+    int *hs = calloc((size_t)net->num_acts * 2, sizeof(int));
+    if (!hs)
+        return senet_fail(SENET_ERR_NOMEM, "out of memory");
+    int *ws = hs + net->num_acts;
+    int status = net_propagate_shapes(net, h, w, hs, ws);
+    if (status != SENET_OK) {
+        free(hs);
+        return status;
+    }
+    int count = net->arch->num_stages + 2;
+    senet_stage_info info[6];
+    memset(info, 0, sizeof info);
+    for (int s = 0; s < count; s++) {
+        int id = s == count - 1 ? 5 : s;
+        snprintf(info[s].name, sizeof info[s].name, id == 0 ? "layer0" : id == 5 ? "head" : "layer%d", id);
+        info[s].blocks = s >= 1 && s <= net->arch->num_stages ? net->arch->blocks[s - 1] : 0;
+    }
+    *macs = 0;
+    for (int i = 0; i < net->num_layers; i++) {
+        const layer *l = &net->layers[i];
+        int s = l->stage == 5 ? count - 1 : l->stage;
+        uint64_t m = layer_macs(l, hs[l->out], ws[l->out]);
+        *macs += m;
+        info[s].macs += m;
+        info[s].out_channels = l->c_out;
+        info[s].out_h = hs[l->out];
+        info[s].out_w = ws[l->out];
+    }
+    for (int i = 0; i < net->num_entries; i++) {
+        const param_entry *e = &net->entries[i];
+        if (e->store == STORE_PARAM)
+            info[e->stage == 5 ? count - 1 : e->stage].params += e->numel;
+    }
+    free(hs);
+    if (stages)
+        memcpy(stages, info, (size_t)count * sizeof *stages);
+    if (num_stages)
+        *num_stages = count;
+    return SENET_OK;
+}

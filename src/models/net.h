@@ -1,0 +1,113 @@
+/* A network as a list of layers over numbered activations (floor 4).
+ *
+ * Building a net (net_build.c) turns an architecture row and the SE options
+ * into layers and a parameter table; running it (net_forward.c,
+ * net_backward.c) walks the layer list with the ops. Every layer reads one
+ * or two activations and writes one, so forward is a loop and backward the
+ * same loop reversed, with gradients accumulated into shared inputs.
+ *
+ * All trainable parameters live in one flat buffer (gradients and SGD
+ * momentum mirror it); BN running statistics in a second; the
+ * num_batches_tracked counters in a third. The parameter table maps each
+ * state_dict name to its shape and offset. */
+#ifndef SENET_MODELS_NET_H
+#define SENET_MODELS_NET_H
+
+#include "senet.h"
+#include "../base/rng.h"
+#include "../ops/se.h"
+#include "arch.h"
+
+#include <stdint.h>
+
+typedef enum tensor_store {
+    STORE_PARAM,   /* trainable, in net->params */
+    STORE_BUFFER,  /* BN running statistics, in net->buffers */
+    STORE_COUNTER  /* num_batches_tracked, int64 in net->counters */
+} tensor_store;
+
+typedef struct param_entry {
+    char name[80];     /* state_dict key */
+    int ndim;
+    int64_t shape[4];
+    size_t offset;     /* into the store's buffer */
+    size_t numel;
+    tensor_store store;
+    int stage;         /* 0 stem, 1..4, 5 head */
+} param_entry;
+
+typedef enum layer_kind {
+    LAYER_CONV, LAYER_BN, LAYER_RELU, LAYER_MAXPOOL, LAYER_SE, LAYER_ADD, LAYER_AVGPOOL, LAYER_DROPOUT, LAYER_LINEAR
+} layer_kind;
+
+typedef struct layer {
+    layer_kind kind;
+    int in, in2, out;      /* activation ids; in2 only for ADD */
+    int stage;
+    int c_in, c_out;
+    /* conv / maxpool */
+    int kernel, stride, pad, groups;
+    /* parameter entries (-1 when absent): conv weight/bias, BN gamma/beta/mean/var/count,
+     * SE fc1 weight/bias and fc2 weight/bias, linear weight/bias */
+    int p[6];
+    /* SE */
+    int hidden;
+    se_squeeze_kind squeeze;
+    activation_kind gate;
+    /* dropout */
+    float drop_p;
+    /* per-run scratch kept from forward for backward (sized for the run's batch) */
+    real *saved_a, *saved_b, *saved_c;  /* BN: mean, inv_std; SE: z, h, s; dropout: mask */
+    int32_t *saved_idx;                 /* max pool / max squeeze arg-max */
+} layer;
+
+typedef struct activation {
+    int c, h, w;           /* per run: (N, h, w, c) */
+    real *data, *grad;
+} activation;
+
+struct senet_net {
+    senet_config cfg;
+    const arch_row *arch;
+
+    layer *layers;
+    int num_layers, cap_layers;
+    activation *acts;
+    int num_acts, cap_acts;
+    int input_act, logits_act;
+
+    param_entry *entries;
+    int num_entries, cap_entries;
+    float *params, *grads, *momentum; /* (num_params) each; momentum NULL until the first SGD step */
+    size_t num_params;
+    float *buffers;                   /* (num_buffers) */
+    size_t num_buffers;
+    int64_t *counters;                /* (num_counters) */
+    size_t num_counters;
+
+    /* the shape the activations are allocated for */
+    int run_n, run_h, run_w, run_training;
+    rng dropout_rng;
+};
+
+/* Pointer to a float tensor of the table (params or buffers). */
+float *net_tensor_f32(senet_net *net, int entry);
+int64_t *net_tensor_i64(senet_net *net, int entry);
+
+/* Builds layers and parameter table from net->cfg (net_build.c). */
+int net_build(senet_net *net);
+
+/* Spatial size of every activation for an h x w input (hs, ws: num_acts each). */
+int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws);
+
+/* Sizes every activation for an (n, h, w) input and allocates it (and its
+ * gradient when training); a no-op when the shape is unchanged. */
+int net_prepare(senet_net *net, int n, int h, int w, int training);
+void net_release_run(senet_net *net);
+
+/* Forward from net->acts[input_act] (N, H, W, 3) to logits (N, K). */
+int net_forward(senet_net *net, int training);
+/* Backward from acts[logits_act].grad; parameter gradients accumulate into net->grads. */
+int net_backward(senet_net *net);
+
+#endif

@@ -1,0 +1,285 @@
+/* Running a built network: sizing the activations for a batch, the forward
+ * walk over the layer list and the backward walk in reverse. */
+#include "net.h"
+
+#include "../base/alloc.h"
+#include "../base/status.h"
+#include "../ops/activation.h"
+#include "../ops/batchnorm.h"
+#include "../ops/conv2d.h"
+#include "../ops/dropout.h"
+#include "../ops/elementwise.h"
+#include "../ops/linear.h"
+#include "../ops/pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SIDE 16384
+
+float *net_tensor_f32(senet_net *net, int entry)
+{
+    const param_entry *e = &net->entries[entry];
+    return (e->store == STORE_PARAM ? net->params : net->buffers) + e->offset;
+}
+
+int64_t *net_tensor_i64(senet_net *net, int entry) { return net->counters + net->entries[entry].offset; }
+
+static float *grad_of(senet_net *net, int entry) { return entry < 0 ? NULL : net->grads + net->entries[entry].offset; }
+static const float *param_of(senet_net *net, int entry) { return entry < 0 ? NULL : net_tensor_f32(net, entry); }
+
+static conv2d_shape conv_shape_of(const senet_net *net, const layer *l, int n, int h, int w)
+{
+    conv2d_shape s = {n, h, w, l->c_in, l->c_out, l->kernel, l->kernel, l->stride, l->pad, l->groups, 0, 0};
+    (void)net;
+    return s;
+}
+
+int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws)
+{
+    if (h < 1 || w < 1 || h > MAX_SIDE || w > MAX_SIDE)
+        return senet_fail(SENET_ERR_ARGUMENT, "input size %dx%d is out of range (1..%d)", h, w, MAX_SIDE);
+    hs[net->input_act] = h;
+    ws[net->input_act] = w;
+    for (int i = 0; i < net->num_layers; i++) {
+        const layer *l = &net->layers[i];
+        int ih = hs[l->in], iw = ws[l->in], oh = ih, ow = iw;
+        if (l->kind == LAYER_CONV) {
+            conv2d_shape s = conv_shape_of(net, l, 1, ih, iw);
+            if (conv2d_shape_finish(&s) != SENET_OK)
+                return senet_fail(SENET_ERR_SHAPE, "input %dx%d is too small for %s (needs at least 32x32)", h, w,
+                                  net->cfg.arch);
+            oh = s.h_out, ow = s.w_out;
+        } else if (l->kind == LAYER_MAXPOOL) {
+            oh = maxpool_out_size(ih, l->kernel, l->stride, 0, 1);
+            ow = maxpool_out_size(iw, l->kernel, l->stride, 0, 1);
+            if (oh < 1 || ow < 1)
+                return senet_fail(SENET_ERR_SHAPE, "input %dx%d is too small for %s (needs at least 32x32)", h, w,
+                                  net->cfg.arch);
+        } else if (l->kind == LAYER_AVGPOOL) {
+            oh = ow = 1;
+        } else if (l->kind == LAYER_ADD && (hs[l->in2] != ih || ws[l->in2] != iw)) {
+            return senet_fail(SENET_ERR_SHAPE, "input %dx%d gives mismatched residual shapes in %s", h, w,
+                              net->cfg.arch);
+        }
+        hs[l->out] = oh;
+        ws[l->out] = ow;
+    }
+    return SENET_OK;
+}
+
+void net_release_run(senet_net *net)
+{
+    for (int i = 0; i < net->num_acts; i++) {
+        aligned_free(net->acts[i].data);
+        aligned_free(net->acts[i].grad);
+        net->acts[i].data = net->acts[i].grad = NULL;
+    }
+    for (int i = 0; i < net->num_layers; i++) {
+        layer *l = &net->layers[i];
+        aligned_free(l->saved_a);
+        aligned_free(l->saved_b);
+        aligned_free(l->saved_c);
+        aligned_free(l->saved_idx);
+        l->saved_a = l->saved_b = l->saved_c = NULL;
+        l->saved_idx = NULL;
+    }
+    net->run_n = 0;
+}
+
+/* count elements of `size` bytes, or NULL; *failed set on failure. */
+static void *alloc_elems(size_t count, size_t size, int *failed)
+{
+    void *p = aligned_calloc_checked(count, size);
+    if (!p)
+        *failed = 1;
+    return p;
+}
+
+int net_prepare(senet_net *net, int n, int h, int w, int training)
+{
+    if (net->run_n == n && net->run_h == h && net->run_w == w && net->run_training >= training)
+        return SENET_OK;
+    if (n < 1 || n > (1 << 20))
+        return senet_fail(SENET_ERR_ARGUMENT, "batch size %d is out of range (1..%d)", n, 1 << 20);
+    net_release_run(net);
+    int *hs = calloc((size_t)net->num_acts * 2, sizeof(int));
+    if (!hs)
+        return senet_fail(SENET_ERR_NOMEM, "out of memory");
+    int *ws = hs + net->num_acts;
+    int status = net_propagate_shapes(net, h, w, hs, ws);
+    int failed = 0, overflow = 0;
+    size_t total = 0;
+    for (int i = 0; i < net->num_acts && status == SENET_OK && !failed; i++) {
+        activation *a = &net->acts[i];
+        a->h = hs[i], a->w = ws[i];
+        size_t count = size_mul(size_mul(size_mul((size_t)n, (size_t)a->h, &overflow), (size_t)a->w, &overflow),
+                                (size_t)a->c, &overflow);
+        if (overflow)
+            break;
+        total += count * (training ? 2 : 1);
+        a->data = alloc_elems(count, sizeof(real), &failed);
+        if (training)
+            a->grad = alloc_elems(count, sizeof(real), &failed);
+    }
+    for (int i = 0; i < net->num_layers && status == SENET_OK && !failed && !overflow; i++) {
+        layer *l = &net->layers[i];
+        const activation *out = &net->acts[l->out];
+        size_t nc = (size_t)n * l->c_in;
+        switch (l->kind) {
+        case LAYER_BN:
+            l->saved_a = alloc_elems((size_t)l->c_in, sizeof(real), &failed);
+            l->saved_b = alloc_elems((size_t)l->c_in, sizeof(real), &failed);
+            break;
+        case LAYER_MAXPOOL:
+            l->saved_idx = alloc_elems((size_t)n * out->h * out->w * out->c, sizeof(int32_t), &failed);
+            break;
+        case LAYER_SE:
+            l->saved_a = alloc_elems(nc, sizeof(real), &failed);
+            l->saved_b = alloc_elems((size_t)n * l->hidden, sizeof(real), &failed);
+            l->saved_c = alloc_elems(nc, sizeof(real), &failed);
+            l->saved_idx = alloc_elems(nc, sizeof(int32_t), &failed);
+            break;
+        case LAYER_DROPOUT:
+            l->saved_a = alloc_elems(nc, sizeof(real), &failed);
+            break;
+        default:
+            break;
+        }
+    }
+    free(hs);
+    if (status == SENET_OK && (failed || overflow)) {
+        status = senet_fail(SENET_ERR_NOMEM, "cannot allocate the activations of %s for a batch of %d at %dx%d%s",
+                            net->cfg.arch, n, h, w, total ? "" : " (size overflow)");
+    }
+    if (status != SENET_OK) {
+        net_release_run(net);
+        return status;
+    }
+    net->run_n = n, net->run_h = h, net->run_w = w, net->run_training = training;
+    return SENET_OK;
+}
+
+static se_weights se_weights_of(senet_net *net, const layer *l)
+{
+    se_weights w = {param_of(net, l->p[0]), param_of(net, l->p[1]), param_of(net, l->p[2]), param_of(net, l->p[3])};
+    return w;
+}
+
+static se_shape se_shape_of(const senet_net *net, const layer *l)
+{
+    const activation *in = &net->acts[l->in];
+    se_shape s = {net->run_n, in->h * in->w, l->c_in, l->hidden, l->squeeze, l->gate};
+    return s;
+}
+
+int net_forward(senet_net *net, int training)
+{
+    int n = net->run_n;
+    for (int i = 0; i < net->num_layers; i++) {
+        layer *l = &net->layers[i];
+        activation *in = &net->acts[l->in], *out = &net->acts[l->out];
+        size_t rows = (size_t)n * in->h * in->w, count = rows * in->c;
+        switch (l->kind) {
+        case LAYER_CONV: {
+            conv2d_shape s = conv_shape_of(net, l, n, in->h, in->w);
+            TRY(conv2d_shape_finish(&s));
+            TRY(conv2d_forward(out->data, in->data, param_of(net, l->p[0]), NULL, &s));
+            break;
+        }
+        case LAYER_BN:
+            if (training) {
+                batchnorm_forward_train(out->data, l->saved_a, l->saved_b, in->data, param_of(net, l->p[0]),
+                                        param_of(net, l->p[1]), net_tensor_f32(net, l->p[2]),
+                                        net_tensor_f32(net, l->p[3]), rows, in->c);
+                (*net_tensor_i64(net, l->p[4]))++;
+            } else {
+                batchnorm_forward_eval(out->data, in->data, param_of(net, l->p[0]), param_of(net, l->p[1]),
+                                       param_of(net, l->p[2]), param_of(net, l->p[3]), rows, in->c);
+            }
+            break;
+        case LAYER_RELU:
+            activation_forward(out->data, in->data, count, ACT_RELU);
+            break;
+        case LAYER_MAXPOOL:
+            maxpool_forward(out->data, l->saved_idx, in->data, n, in->h, in->w, in->c, l->kernel, l->stride, 0,
+                            out->h, out->w);
+            break;
+        case LAYER_SE: {
+            se_weights w = se_weights_of(net, l);
+            se_shape s = se_shape_of(net, l);
+            se_saved saved = {l->saved_a, l->saved_b, l->saved_c, l->saved_idx};
+            se_forward(out->data, &saved, in->data, &w, &s);
+            break;
+        }
+        case LAYER_ADD:
+            add_forward(out->data, in->data, net->acts[l->in2].data, count);
+            break;
+        case LAYER_AVGPOOL:
+            global_avgpool_forward(out->data, in->data, n, in->h * in->w, in->c);
+            break;
+        case LAYER_DROPOUT:
+            if (training)
+                dropout_forward(out->data, l->saved_a, in->data, count, l->drop_p, &net->dropout_rng);
+            else
+                memcpy(out->data, in->data, count * sizeof(real));
+            break;
+        case LAYER_LINEAR:
+            linear_forward(out->data, in->data, param_of(net, l->p[0]), param_of(net, l->p[1]), n, l->c_in, l->c_out);
+            break;
+        }
+    }
+    return SENET_OK;
+}
+
+int net_backward(senet_net *net)
+{
+    int n = net->run_n;
+    for (int i = net->num_layers - 1; i >= 0; i--) {
+        layer *l = &net->layers[i];
+        activation *in = &net->acts[l->in], *out = &net->acts[l->out];
+        size_t rows = (size_t)n * in->h * in->w, count = rows * in->c;
+        real *d_in = l->in == net->input_act ? NULL : in->grad;
+        switch (l->kind) {
+        case LAYER_CONV: {
+            conv2d_shape s = conv_shape_of(net, l, n, in->h, in->w);
+            TRY(conv2d_shape_finish(&s));
+            TRY(conv2d_backward(d_in, grad_of(net, l->p[0]), NULL, out->grad, in->data, param_of(net, l->p[0]), &s));
+            break;
+        }
+        case LAYER_BN:
+            batchnorm_backward(d_in, grad_of(net, l->p[0]), grad_of(net, l->p[1]), out->grad, in->data, l->saved_a,
+                               l->saved_b, param_of(net, l->p[0]), rows, in->c);
+            break;
+        case LAYER_RELU:
+            activation_backward(d_in, out->grad, out->data, count, ACT_RELU);
+            break;
+        case LAYER_MAXPOOL:
+            maxpool_backward(d_in, out->grad, l->saved_idx, n, in->h, in->w, in->c, out->h, out->w);
+            break;
+        case LAYER_SE: {
+            se_weights w = se_weights_of(net, l);
+            se_shape s = se_shape_of(net, l);
+            se_saved saved = {l->saved_a, l->saved_b, l->saved_c, l->saved_idx};
+            se_grads g = {grad_of(net, l->p[0]), grad_of(net, l->p[1]), grad_of(net, l->p[2]), grad_of(net, l->p[3])};
+            TRY(se_backward(d_in, &g, out->grad, in->data, &saved, &w, &s));
+            break;
+        }
+        case LAYER_ADD:
+            accumulate(in->grad, out->grad, count);
+            accumulate(net->acts[l->in2].grad, out->grad, count);
+            break;
+        case LAYER_AVGPOOL:
+            global_avgpool_backward(d_in, out->grad, n, in->h * in->w, in->c);
+            break;
+        case LAYER_DROPOUT:
+            dropout_backward(d_in, out->grad, l->saved_a, count);
+            break;
+        case LAYER_LINEAR:
+            linear_backward(d_in, grad_of(net, l->p[0]), grad_of(net, l->p[1]), out->grad, in->data,
+                            param_of(net, l->p[0]), n, l->c_in, l->c_out);
+            break;
+        }
+    }
+    return SENET_OK;
+}

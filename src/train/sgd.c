@@ -1,0 +1,44 @@
+/* Stochastic gradient descent exactly as torch.optim.SGD (dampening 0):
+ *   g = grad + weight_decay * p
+ *   buf = g on the first step, else momentum * buf + g
+ *   g = g + momentum * buf (Nesterov) or buf
+ *   p = p - lr * g
+ * over the one flat parameter buffer. */
+#include "../models/net.h"
+
+#include "../base/alloc.h"
+#include "../base/status.h"
+#include "../base/threads.h"
+
+#include <math.h>
+
+int senet_sgd_step(senet_net *net, const senet_sgd_options *opt)
+{
+    if (!(opt->lr >= 0) || !(opt->momentum >= 0) || !(opt->weight_decay >= 0) || !isfinite(opt->lr))
+        return senet_fail(SENET_ERR_ARGUMENT, "SGD: lr %g, momentum %g and weight decay %g must be finite and >= 0",
+                          opt->lr, opt->momentum, opt->weight_decay);
+    if (opt->nesterov && opt->momentum <= 0)
+        return senet_fail(SENET_ERR_ARGUMENT, "SGD: Nesterov momentum requires a momentum > 0");
+    int first = 0;
+    if (opt->momentum > 0 && !net->momentum) {
+        net->momentum = aligned_calloc_checked(net->num_params, sizeof(float));
+        if (!net->momentum)
+            return senet_fail(SENET_ERR_NOMEM, "SGD: no memory for the momentum buffer");
+        first = 1;
+    }
+    float *p = net->params, *g = net->grads, *buf = net->momentum;
+    const float lr = opt->lr, mu = opt->momentum, wd = opt->weight_decay;
+    const size_t count = net->num_params;
+#pragma omp parallel for num_threads(threads_get()) schedule(static)
+    for (size_t i = 0; i < count; i++) {
+        float d = g[i];
+        if (wd != 0)
+            d += wd * p[i];
+        if (mu != 0) {
+            buf[i] = first ? d : mu * buf[i] + d;
+            d = opt->nesterov ? d + mu * buf[i] : buf[i];
+        }
+        p[i] -= lr * d;
+    }
+    return SENET_OK;
+}
