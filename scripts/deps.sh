@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what senet needs on Debian when it is missing: the build tools,
+# and with --test PyTorch and NumPy for the reference tests.
+set -euo pipefail
+need=(cmake make gcc libc6-dev python3)
+[ "${1:-}" = "--test" ] && need+=(python3-torch python3-numpy)
+missing=()
+for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
