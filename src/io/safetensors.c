@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ST_DTYPE_COUNT 8
+#define ST_DTYPE_COUNT 13
 
 static const struct {
     const char *name;
@@ -29,6 +29,8 @@ static const struct {
 } dtype_info[ST_DTYPE_COUNT] = {
     [ST_F32] = {"F32", 4}, [ST_F16] = {"F16", 2}, [ST_BF16] = {"BF16", 2}, [ST_F64] = {"F64", 8},
     [ST_I64] = {"I64", 8}, [ST_I32] = {"I32", 4}, [ST_U8] = {"U8", 1},    [ST_BOOL] = {"BOOL", 1},
+    [ST_I16] = {"I16", 2}, [ST_I8] = {"I8", 1},   [ST_U16] = {"U16", 2},  [ST_U32] = {"U32", 4},
+    [ST_U64] = {"U64", 8},
 };
 
 struct safetensors_file {
@@ -544,6 +546,22 @@ int safetensors_read_i64(const safetensors_file *f, const st_tensor *t, int64_t 
             dst[i] = v;
         }
         return SENET_OK;
+    case ST_I16:
+        for (size_t i = 0; i < count; i++)
+            dst[i] = (int64_t)le16(p + 2 * i) - (p[2 * i + 1] & 0x80 ? 0x10000 : 0);
+        return SENET_OK;
+    case ST_I8:
+        for (size_t i = 0; i < count; i++)
+            dst[i] = (int64_t)p[i] - (p[i] & 0x80 ? 0x100 : 0);
+        return SENET_OK;
+    case ST_U32:
+        for (size_t i = 0; i < count; i++)
+            dst[i] = le32(p + 4 * i);
+        return SENET_OK;
+    case ST_U16:
+        for (size_t i = 0; i < count; i++)
+            dst[i] = le16(p + 2 * i);
+        return SENET_OK;
     case ST_U8:
         for (size_t i = 0; i < count; i++)
             dst[i] = p[i];
@@ -553,7 +571,7 @@ int safetensors_read_i64(const safetensors_file *f, const st_tensor *t, int64_t 
             dst[i] = p[i] != 0;
         return SENET_OK;
     default:
-        return senet_fail(SENET_ERR_SHAPE, "%s: tensor '%s' is %s, not I64, I32, U8 or BOOL", f->path, t->name,
+        return senet_fail(SENET_ERR_SHAPE, "%s: tensor '%s' is %s, not an integer dtype that fits int64", f->path, t->name,
                           st_dtype_name(t->dtype));
     }
 }

@@ -16,7 +16,10 @@
 #define ST_MAX_NAME 256                      /* names are at most 255 bytes */
 #define ST_MAX_HEADER (100u * 1000u * 1000u) /* the reference implementation's cap */
 
-typedef enum st_dtype { ST_F32, ST_F16, ST_BF16, ST_F64, ST_I64, ST_I32, ST_U8, ST_BOOL /* append only */ } st_dtype;
+typedef enum st_dtype {
+    ST_F32, ST_F16, ST_BF16, ST_F64, ST_I64, ST_I32, ST_U8, ST_BOOL,
+    ST_I16, ST_I8, ST_U16, ST_U32, ST_U64 /* append only */
+} st_dtype;
 
 typedef struct st_tensor {
     char name[ST_MAX_NAME];
@@ -53,7 +56,8 @@ const char *st_dtype_name(st_dtype d);   /* "F32", ...; "?" for an unknown dtype
  * count must equal numel, else SENET_ERR_SHAPE naming the tensor; another
  * dtype is SENET_ERR_SHAPE too. */
 int safetensors_read_f32(const safetensors_file *f, const st_tensor *t, float *dst, size_t count);
-/* I64, I32, U8 and BOOL to int64, with the same checks. */
+/* I64, I32, I16, I8, U32, U16, U8 and BOOL to int64, with the same checks
+ * (U64 may not fit: read it with safetensors_data). */
 int safetensors_read_i64(const safetensors_file *f, const st_tensor *t, int64_t *dst, size_t count);
 /* The raw little-endian bytes of a tensor (end - begin of them). */
 const void *safetensors_data(const safetensors_file *f, const st_tensor *t);
