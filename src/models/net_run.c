@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MIN_SIDE 32
 #define MAX_SIDE 16384
 
 float *net_tensor_f32(senet_net *net, int entry)
@@ -37,8 +38,9 @@ static conv2d_shape conv_shape_of(const senet_net *net, const layer *l, int n, i
 
 int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws)
 {
-    if (h < 1 || w < 1 || h > MAX_SIDE || w > MAX_SIDE)
-        return senet_fail(SENET_ERR_ARGUMENT, "input size %dx%d is out of range (1..%d)", h, w, MAX_SIDE);
+    if (h < MIN_SIDE || w < MIN_SIDE || h > MAX_SIDE || w > MAX_SIDE)
+        return senet_fail(SENET_ERR_ARGUMENT, "input size %dx%d is out of range: %s takes %d to %d pixels a side", h, w,
+                          net->cfg.arch, MIN_SIDE, MAX_SIDE);
     hs[net->input_act] = h;
     ws[net->input_act] = w;
     for (int i = 0; i < net->num_layers; i++) {
