@@ -202,3 +202,27 @@ int net_config_from_options(const net_options *o, senet_config *cfg)
     }
     return 0;
 }
+
+senet_net *open_net(const char *command, const senet_config *cfg, const char *weights)
+{
+    senet_net *net = NULL;
+    int status = senet_net_create(cfg, &net);
+    if (!status && weights)
+        status = senet_net_load(net, weights);
+    if (status) {
+        cli_error(command, "", status);
+        senet_net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
+int apply_threads(const char *command, long threads)
+{
+    if (threads < 0 || threads > 1024) {
+        fprintf(stderr, "senet %s: --threads %ld is out of range (0..1024, 0: all cores)\n", command, threads);
+        return -1;
+    }
+    senet_set_threads((int)threads);
+    return 0;
+}

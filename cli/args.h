@@ -41,6 +41,13 @@ int parse_options(const char *command, const char *usage, option_spec *specs, in
 /* Turns net options into a config; prints an error and returns -1 on a bad value. */
 int net_config_from_options(const net_options *o, senet_config *cfg);
 
+/* Creates the net that cfg describes and, when weights is not NULL, loads
+ * them; prints the error and returns NULL on failure. */
+senet_net *open_net(const char *command, const senet_config *cfg, const char *weights);
+
+/* Applies --threads (0: all cores); prints an error and returns -1 when out of range. */
+int apply_threads(const char *command, long threads);
+
 /* Prints "senet COMMAND: message" to stderr (with the library's last error when status != 0). */
 void cli_error(const char *command, const char *message, int status);
 

@@ -24,12 +24,10 @@ int cmd_convert(int argc, char **argv)
         fprintf(stderr, "senet convert: --weights and --output are required\n");
         return 2;
     }
-    senet_net *model = NULL;
-    int status = senet_net_create(&cfg, &model);
-    if (!status)
-        status = senet_net_load(model, weights);
-    if (!status)
-        status = senet_net_save(model, output);
+    senet_net *model = open_net("convert", &cfg, weights);
+    if (!model)
+        return 1;
+    int status = senet_net_save(model, output);
     if (status)
         cli_error("convert", "", status);
     senet_net_free(model);

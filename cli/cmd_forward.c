@@ -30,23 +30,19 @@ int cmd_forward(int argc, char **argv)
         fprintf(stderr, "senet forward: --weights, --input and --output are required\n");
         return 2;
     }
-    if (threads < 0 || threads > 1024) {
-        fprintf(stderr, "senet forward: --threads %ld is out of range (1..1024)\n", threads);
+    if (apply_threads("forward", threads))
         return 2;
-    }
-    senet_set_threads((int)threads);
     batch_file batch;
     if (batch_file_read("forward", input, 0, &batch))
         return 1;
-    senet_net *model = NULL;
-    float *logits = NULL;
-    int status = senet_net_create(&cfg, &model);
-    if (!status)
-        status = senet_net_load(model, weights);
-    if (!status) {
-        logits = malloc((size_t)batch.n * cfg.num_classes * sizeof(float));
-        status = logits ? senet_net_forward(model, batch.input, batch.n, batch.h, batch.w, logits) : SENET_ERR_NOMEM;
+    senet_net *model = open_net("forward", &cfg, weights);
+    if (!model) {
+        batch_file_free(&batch);
+        return 1;
     }
+    float *logits = malloc((size_t)batch.n * cfg.num_classes * sizeof(float));
+    int status = logits ? senet_net_forward(model, batch.input, batch.n, batch.h, batch.w, logits)
+                        : SENET_ERR_NOMEM;
     if (!status) {
         st_write_entry e = {"logits", ST_F32, 2, {batch.n, cfg.num_classes}, logits};
         status = safetensors_write(output, &e, 1);

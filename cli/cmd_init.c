@@ -25,10 +25,10 @@ int cmd_init(int argc, char **argv)
         fprintf(stderr, "senet init: --output is required\n");
         return 2;
     }
-    senet_net *model = NULL;
-    int status = senet_net_create(&cfg, &model);
-    if (!status)
-        status = senet_net_init(model, (uint64_t)seed);
+    senet_net *model = open_net("init", &cfg, NULL);
+    if (!model)
+        return 1;
+    int status = senet_net_init(model, (uint64_t)seed);
     if (!status)
         status = senet_net_save(model, output);
     if (status)

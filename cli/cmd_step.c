@@ -40,21 +40,24 @@ int cmd_step(int argc, char **argv)
         fprintf(stderr, "senet step: --weights, --input and --output are required\n");
         return 2;
     }
-    if (steps < 1 || steps > 1000000 || threads < 0 || threads > 1024) {
-        fprintf(stderr, "senet step: --steps must be in 1..1000000 and --threads in 0..1024\n");
+    if (steps < 1 || steps > 1000000) {
+        fprintf(stderr, "senet step: --steps %ld is out of range (1..1000000)\n", steps);
         return 2;
     }
+    if (apply_threads("step", threads))
+        return 2;
     cfg.dropout = (float)dropout;
-    senet_set_threads((int)threads);
     batch_file batch;
     if (batch_file_read("step", input, 1, &batch))
         return 1;
+    senet_net *model = open_net("step", &cfg, weights);
+    if (!model) {
+        batch_file_free(&batch);
+        return 1;
+    }
     senet_sgd_options opt = {(float)lr, (float)momentum, (float)weight_decay, nesterov};
     float *losses = calloc((size_t)steps, sizeof(float));
-    senet_net *model = NULL;
-    int status = losses ? senet_net_create(&cfg, &model) : SENET_ERR_NOMEM;
-    if (!status)
-        status = senet_net_load(model, weights);
+    int status = losses ? SENET_OK : SENET_ERR_NOMEM;
     for (long k = 0; k < steps && !status; k++) {
         status = senet_net_forward_backward(model, batch.input, batch.labels, batch.n, batch.h, batch.w,
                                             (float)smoothing, &losses[k]);
