@@ -1,0 +1,855 @@
+/* op_runner: one op of libsenet, forward and backward, on tensors read from
+ * a safetensors file; tests/ref/test_ops.py compares what it writes with
+ * PyTorch. Also the check of the optimised GEMM and convolution against
+ * their plain references under the micro-kernel SENET_ISA selects.
+ *
+ *   op_runner OP IN.safetensors OUT.safetensors [key=value ...]
+ *   op_runner --fast-vs-plain
+ *
+ * Tensors are in the ops' own layouts: activations channels-last
+ * (N, H, W, C), weights PyTorch's (the Python side transposes). Inputs are
+ * F32 (labels I64), outputs F32. The upstream gradient of the output y is
+ * d_y (d_loss for cross_entropy); gradients are named d_<input> and start
+ * from zero. Every key=value must be used by the op: a misspelt option is an
+ * error, not a silent default.
+ *
+ * The safetensors reading and writing here is a deliberately small subset
+ * (F32 and I64, no memory mapping) so that the op tests stand apart from
+ * the library's own reader. */
+#include "base/real.h"
+#include "base/rng.h"
+#include "kernels/gemm.h"
+#include "ops/activation.h"
+#include "ops/batchnorm.h"
+#include "ops/conv2d.h"
+#include "ops/dropout.h"
+#include "ops/elementwise.h"
+#include "ops/linear.h"
+#include "ops/loss.h"
+#include "ops/pool.h"
+#include "ops/se.h"
+#include "senet.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(sizeof(real) == sizeof(float), "op_runner runs the float library");
+
+#define MAX_SET 32
+#define MAX_DIMS 8
+#define MAX_PARAMS 16
+
+typedef struct tensor {
+    char name[64];
+    char dtype[8];           /* "F32" or "I64" */
+    int ndim;
+    int64_t shape[MAX_DIMS];
+    size_t count;
+    void *data;
+} tensor;
+
+typedef struct tensor_set {
+    int count;
+    tensor t[MAX_SET];
+} tensor_set;
+
+typedef struct param {
+    const char *key, *value;
+    int used;
+} param;
+
+static param g_params[MAX_PARAMS];
+static int g_n_params;
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "op_runner: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(1);
+}
+
+static void *xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size);
+    if (!p)
+        die("out of memory");
+    return p;
+}
+
+/* ---- a small JSON reader for the safetensors header ---- */
+
+typedef struct cursor {
+    const char *p, *end;
+} cursor;
+
+static void skip_ws(cursor *c)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+        c->p++;
+}
+
+static int peek(cursor *c)
+{
+    skip_ws(c);
+    return c->p < c->end ? (unsigned char)*c->p : -1;
+}
+
+static void expect(cursor *c, char ch)
+{
+    if (peek(c) != ch)
+        die("safetensors header: expected '%c' at byte %td", ch, c->end - c->p);
+    c->p++;
+}
+
+/* A string into buf (escapes other than \" and \\ are kept as written). */
+static void parse_string(cursor *c, char *buf, size_t cap)
+{
+    expect(c, '"');
+    size_t n = 0;
+    while (c->p < c->end && *c->p != '"') {
+        char ch = *c->p++;
+        if (ch == '\\' && c->p < c->end)
+            ch = *c->p++;
+        if (n + 1 < cap)
+            buf[n++] = ch;
+    }
+    if (c->p >= c->end)
+        die("safetensors header: unterminated string");
+    c->p++;
+    buf[n] = '\0';
+}
+
+static int64_t parse_int(cursor *c)
+{
+    skip_ws(c);
+    char *stop;
+    long long v = strtoll(c->p, &stop, 10);
+    if (stop == c->p || stop > c->end)
+        die("safetensors header: expected an integer");
+    c->p = stop;
+    return v;
+}
+
+static int parse_int_array(cursor *c, int64_t *out, int cap)
+{
+    int n = 0;
+    expect(c, '[');
+    if (peek(c) == ']') {
+        c->p++;
+        return 0;
+    }
+    for (;;) {
+        int64_t v = parse_int(c);
+        if (n == cap)
+            die("safetensors header: array longer than %d", cap);
+        out[n++] = v;
+        if (peek(c) == ']') {
+            c->p++;
+            return n;
+        }
+        expect(c, ',');
+    }
+}
+
+/* Skips any value: __metadata__ and keys this reader does not need. */
+static void skip_value(cursor *c)
+{
+    int ch = peek(c);
+    char tmp[8];
+    if (ch == '"') {
+        parse_string(c, tmp, sizeof tmp);
+    } else if (ch == '{' || ch == '[') {
+        char close = ch == '{' ? '}' : ']';
+        c->p++;
+        if (peek(c) == close) {
+            c->p++;
+            return;
+        }
+        for (;;) {
+            if (close == '}') {
+                parse_string(c, tmp, sizeof tmp);
+                expect(c, ':');
+            }
+            skip_value(c);
+            if (peek(c) == close) {
+                c->p++;
+                return;
+            }
+            expect(c, ',');
+        }
+    } else {
+        while (c->p < c->end && !strchr(",}] \t\r\n", *c->p))
+            c->p++;
+    }
+}
+
+static size_t dtype_size(const char *dtype)
+{
+    if (strcmp(dtype, "F32") == 0)
+        return 4;
+    if (strcmp(dtype, "I64") == 0)
+        return 8;
+    return 0;
+}
+
+static void read_set(const char *path, tensor_set *set)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("cannot open %s", path);
+    unsigned char len8[8];
+    if (fread(len8, 1, 8, f) != 8)
+        die("%s: too short", path);
+    uint64_t header_len = 0;
+    for (int i = 7; i >= 0; i--)
+        header_len = header_len << 8 | len8[i];
+    if (fseek(f, 0, SEEK_END) != 0)
+        die("%s: cannot seek", path);
+    long file_len = ftell(f);
+    if (file_len < 8 || header_len > (uint64_t)file_len - 8)
+        die("%s: header length %llu past the end", path, (unsigned long long)header_len);
+    size_t body_len = (size_t)file_len - 8 - header_len;
+    char *header = xcalloc(header_len + 1, 1);
+    unsigned char *body = xcalloc(body_len, 1);
+    if (fseek(f, 8, SEEK_SET) != 0 || fread(header, 1, header_len, f) != header_len ||
+        fread(body, 1, body_len, f) != body_len)
+        die("%s: short read", path);
+    fclose(f);
+
+    cursor c = {header, header + header_len};
+    memset(set, 0, sizeof *set);
+    expect(&c, '{');
+    while (peek(&c) != '}') {
+        char key[64];
+        parse_string(&c, key, sizeof key);
+        expect(&c, ':');
+        if (strcmp(key, "__metadata__") == 0) {
+            skip_value(&c);
+        } else {
+            if (set->count == MAX_SET)
+                die("%s: more than %d tensors", path, MAX_SET);
+            tensor *t = &set->t[set->count++];
+            snprintf(t->name, sizeof t->name, "%s", key);
+            int64_t offsets[2] = {-1, -1};
+            expect(&c, '{');
+            while (peek(&c) != '}') {
+                char field[32];
+                parse_string(&c, field, sizeof field);
+                expect(&c, ':');
+                if (strcmp(field, "dtype") == 0)
+                    parse_string(&c, t->dtype, sizeof t->dtype);
+                else if (strcmp(field, "shape") == 0)
+                    t->ndim = parse_int_array(&c, t->shape, MAX_DIMS);
+                else if (strcmp(field, "data_offsets") == 0) {
+                    if (parse_int_array(&c, offsets, 2) != 2)
+                        die("%s: %s: data_offsets needs two values", path, key);
+                } else
+                    skip_value(&c);
+                if (peek(&c) == ',')
+                    c.p++;
+            }
+            c.p++;
+            size_t esize = dtype_size(t->dtype);
+            if (!esize)
+                die("%s: %s has dtype %s; op_runner reads F32 and I64", path, key, t->dtype);
+            t->count = 1;
+            for (int d = 0; d < t->ndim; d++) {
+                if (t->shape[d] < 0)
+                    die("%s: %s has a negative dimension", path, key);
+                t->count *= (size_t)t->shape[d];
+            }
+            if (offsets[0] < 0 || offsets[1] < offsets[0] || (uint64_t)offsets[1] > body_len ||
+                (size_t)(offsets[1] - offsets[0]) != t->count * esize)
+                die("%s: %s has bad data_offsets", path, key);
+            t->data = xcalloc(t->count, esize);
+            memcpy(t->data, body + offsets[0], t->count * esize);
+        }
+        if (peek(&c) == ',')
+            c.p++;
+    }
+    free(header);
+    free(body);
+}
+
+static void write_set(const char *path, const tensor_set *set)
+{
+    size_t cap = 64 + (size_t)set->count * (64 + 160), len = 0, offset = 0;
+    char *header = xcalloc(cap, 1);
+    len += (size_t)snprintf(header + len, cap - len, "{");
+    for (int i = 0; i < set->count; i++) {
+        const tensor *t = &set->t[i];
+        size_t bytes = t->count * dtype_size(t->dtype);
+        len += (size_t)snprintf(header + len, cap - len, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":[", i ? "," : "",
+                                t->name, t->dtype);
+        for (int d = 0; d < t->ndim; d++)
+            len += (size_t)snprintf(header + len, cap - len, "%s%lld", d ? "," : "", (long long)t->shape[d]);
+        len += (size_t)snprintf(header + len, cap - len, "],\"data_offsets\":[%zu,%zu]}", offset, offset + bytes);
+        offset += bytes;
+    }
+    len += (size_t)snprintf(header + len, cap - len, "}");
+    if (len >= cap)
+        die("safetensors header overflow");
+    while (len % 8)
+        header[len++] = ' ';
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        die("cannot create %s", path);
+    unsigned char len8[8];
+    for (int i = 0; i < 8; i++)
+        len8[i] = (unsigned char)((uint64_t)len >> (8 * i));
+    int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, len, f) == len;
+    for (int i = 0; ok && i < set->count; i++) {
+        size_t bytes = set->t[i].count * dtype_size(set->t[i].dtype);
+        ok = fwrite(set->t[i].data, 1, bytes, f) == bytes;
+    }
+    if (fclose(f) != 0 || !ok)
+        die("cannot write %s", path);
+    free(header);
+}
+
+/* ---- tensors and options for the ops ---- */
+
+static tensor *find(tensor_set *set, const char *name)
+{
+    for (int i = 0; i < set->count; i++)
+        if (strcmp(set->t[i].name, name) == 0)
+            return &set->t[i];
+    return NULL;
+}
+
+/* The F32 input `name`, its shape checked against ndim dimensions given as
+ * int64_t (-1: any size); NULL when absent and not required. */
+static real *input(tensor_set *set, const char *name, int required, int ndim, ...)
+{
+    tensor *t = find(set, name);
+    if (!t) {
+        if (required)
+            die("missing input %s", name);
+        return NULL;
+    }
+    if (strcmp(t->dtype, "F32") != 0)
+        die("input %s must be F32, not %s", name, t->dtype);
+    if (t->ndim != ndim)
+        die("input %s has %d dimensions, expected %d", name, t->ndim, ndim);
+    va_list ap;
+    va_start(ap, ndim);
+    for (int d = 0; d < ndim; d++) {
+        int64_t want = va_arg(ap, int64_t);
+        if (want >= 0 && t->shape[d] != want)
+            die("input %s: dimension %d is %lld, expected %lld", name, d, (long long)t->shape[d], (long long)want);
+    }
+    va_end(ap);
+    return t->data;
+}
+
+#define D(x) ((int64_t)(x)) /* a dimension for the variadic shape arguments */
+#define NEED(set, name, ...) input(set, name, 1, __VA_ARGS__)
+#define MAYBE(set, name, ...) input(set, name, 0, __VA_ARGS__)
+
+static int64_t dim(tensor_set *set, const char *name, int d)
+{
+    tensor *t = find(set, name);
+    if (!t)
+        die("missing input %s", name);
+    if (d >= t->ndim)
+        die("input %s has no dimension %d", name, d);
+    return t->shape[d];
+}
+
+/* A zeroed F32 output of the given shape. */
+static real *output(tensor_set *out, const char *name, int ndim, ...)
+{
+    if (out->count == MAX_SET)
+        die("too many outputs");
+    tensor *t = &out->t[out->count++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    snprintf(t->dtype, sizeof t->dtype, "F32");
+    t->ndim = ndim;
+    t->count = 1;
+    va_list ap;
+    va_start(ap, ndim);
+    for (int d = 0; d < ndim; d++) {
+        t->shape[d] = va_arg(ap, int64_t);
+        t->count *= (size_t)t->shape[d];
+    }
+    va_end(ap);
+    t->data = xcalloc(t->count, sizeof(real));
+    return t->data;
+}
+
+static const char *param_str(const char *key, const char *fallback)
+{
+    for (int i = 0; i < g_n_params; i++)
+        if (strcmp(g_params[i].key, key) == 0) {
+            g_params[i].used = 1;
+            return g_params[i].value;
+        }
+    if (!fallback)
+        die("missing option %s=", key);
+    return fallback;
+}
+
+static int param_int(const char *key)
+{
+    const char *v = param_str(key, NULL);
+    char *stop;
+    long x = strtol(v, &stop, 10);
+    if (*v == '\0' || *stop != '\0')
+        die("option %s=%s is not an integer", key, v);
+    return (int)x;
+}
+
+static double param_double(const char *key)
+{
+    const char *v = param_str(key, NULL);
+    char *stop;
+    double x = strtod(v, &stop);
+    if (*v == '\0' || *stop != '\0')
+        die("option %s=%s is not a number", key, v);
+    return x;
+}
+
+static activation_kind param_activation(const char *key)
+{
+    const char *v = param_str(key, NULL);
+    if (strcmp(v, "relu") == 0)
+        return ACT_RELU;
+    if (strcmp(v, "sigmoid") == 0)
+        return ACT_SIGMOID;
+    if (strcmp(v, "tanh") == 0)
+        return ACT_TANH;
+    die("option %s=%s: expected relu, sigmoid or tanh", key, v);
+    return ACT_RELU;
+}
+
+static void check(int status)
+{
+    if (status != SENET_OK)
+        die("%s: %s", senet_strerror(status), senet_last_error());
+}
+
+/* ---- the ops ---- */
+
+static void run_conv2d(tensor_set *in, tensor_set *out)
+{
+    conv2d_shape s = {.n = (int)dim(in, "x", 0), .h = (int)dim(in, "x", 1), .w = (int)dim(in, "x", 2),
+                      .c_in = (int)dim(in, "x", 3), .c_out = (int)dim(in, "weight", 0),
+                      .kh = (int)dim(in, "weight", 2), .kw = (int)dim(in, "weight", 3),
+                      .stride = param_int("stride"), .pad = param_int("pad"), .groups = param_int("groups")};
+    check(conv2d_shape_finish(&s));
+    real *x = NEED(in, "x", 4, D(-1), D(-1), D(-1), D(-1));
+    real *w = NEED(in, "weight", 4, D(s.c_out), D(s.c_in / s.groups), D(s.kh), D(s.kw));
+    real *b = MAYBE(in, "bias", 1, D(s.c_out));
+    real *dy = NEED(in, "d_y", 4, D(s.n), D(s.h_out), D(s.w_out), D(s.c_out));
+    real *y = output(out, "y", 4, D(s.n), D(s.h_out), D(s.w_out), D(s.c_out));
+    real *dx = output(out, "d_x", 4, D(s.n), D(s.h), D(s.w), D(s.c_in));
+    real *dw = output(out, "d_weight", 4, D(s.c_out), D(s.c_in / s.groups), D(s.kh), D(s.kw));
+    real *db = b ? output(out, "d_bias", 1, D(s.c_out)) : NULL;
+    check(conv2d_forward(y, x, w, b, &s));
+    check(conv2d_backward(dx, dw, db, dy, x, w, &s));
+}
+
+static void run_batchnorm(tensor_set *in, tensor_set *out, int train)
+{
+    int n = (int)dim(in, "x", 0), h = (int)dim(in, "x", 1), w = (int)dim(in, "x", 2), c = (int)dim(in, "x", 3);
+    size_t rows = (size_t)n * h * w;
+    real *x = NEED(in, "x", 4, D(n), D(h), D(w), D(c));
+    real *gamma = NEED(in, "gamma", 1, D(c));
+    real *beta = NEED(in, "beta", 1, D(c));
+    real *rm = NEED(in, "running_mean", 1, D(c));
+    real *rv = NEED(in, "running_var", 1, D(c));
+    real *y = output(out, "y", 4, D(n), D(h), D(w), D(c));
+    if (!train) {
+        batchnorm_forward_eval(y, x, gamma, beta, rm, rv, rows, c);
+        return;
+    }
+    real *dy = NEED(in, "d_y", 4, D(n), D(h), D(w), D(c));
+    real *mean = output(out, "mean", 1, D(c));
+    real *inv_std = output(out, "inv_std", 1, D(c));
+    real *rm_out = output(out, "running_mean", 1, D(c));
+    real *rv_out = output(out, "running_var", 1, D(c));
+    memcpy(rm_out, rm, (size_t)c * sizeof(real));
+    memcpy(rv_out, rv, (size_t)c * sizeof(real));
+    real *dx = output(out, "d_x", 4, D(n), D(h), D(w), D(c));
+    real *dg = output(out, "d_gamma", 1, D(c));
+    real *db = output(out, "d_beta", 1, D(c));
+    batchnorm_forward_train(y, mean, inv_std, x, gamma, beta, rm_out, rv_out, rows, c);
+    batchnorm_backward(dx, dg, db, dy, x, mean, inv_std, gamma, rows, c);
+}
+
+static void run_activation(tensor_set *in, tensor_set *out)
+{
+    activation_kind kind = param_activation("kind");
+    tensor *tx = find(in, "x");
+    if (!tx)
+        die("missing input x");
+    size_t count = tx->count;
+    real *x = NEED(in, "x", 1, D(count));
+    real *dy = NEED(in, "d_y", 1, D(count));
+    real *y = output(out, "y", 1, D(count));
+    real *dx = output(out, "d_x", 1, D(count));
+    activation_forward(y, x, count, kind);
+    activation_backward(dx, dy, y, count, kind);
+}
+
+static void run_maxpool(tensor_set *in, tensor_set *out)
+{
+    int k = param_int("k"), stride = param_int("stride"), pad = param_int("pad"), ceil_mode = param_int("ceil");
+    int n = (int)dim(in, "x", 0), h = (int)dim(in, "x", 1), w = (int)dim(in, "x", 2), c = (int)dim(in, "x", 3);
+    int ho = maxpool_out_size(h, k, stride, pad, ceil_mode), wo = maxpool_out_size(w, k, stride, pad, ceil_mode);
+    if (ho <= 0 || wo <= 0)
+        die("maxpool: input %dx%d too small", h, w);
+    real *x = NEED(in, "x", 4, D(n), D(h), D(w), D(c));
+    real *dy = NEED(in, "d_y", 4, D(n), D(ho), D(wo), D(c));
+    real *y = output(out, "y", 4, D(n), D(ho), D(wo), D(c));
+    real *dx = output(out, "d_x", 4, D(n), D(h), D(w), D(c));
+    int32_t *argmax = xcalloc((size_t)n * ho * wo * c, sizeof(int32_t));
+    maxpool_forward(y, argmax, x, n, h, w, c, k, stride, pad, ho, wo);
+    maxpool_backward(dx, dy, argmax, n, h, w, c, ho, wo);
+    free(argmax);
+}
+
+static void run_global_pool(tensor_set *in, tensor_set *out, int is_max)
+{
+    int n = (int)dim(in, "x", 0), h = (int)dim(in, "x", 1), w = (int)dim(in, "x", 2), c = (int)dim(in, "x", 3);
+    real *x = NEED(in, "x", 4, D(n), D(h), D(w), D(c));
+    real *dy = NEED(in, "d_y", 2, D(n), D(c));
+    real *y = output(out, "y", 2, D(n), D(c));
+    real *dx = output(out, "d_x", 4, D(n), D(h), D(w), D(c));
+    if (is_max) {
+        int32_t *argmax = xcalloc((size_t)n * c, sizeof(int32_t));
+        global_maxpool_forward(y, argmax, x, n, h * w, c);
+        global_maxpool_backward(dx, dy, argmax, n, h * w, c);
+        free(argmax);
+    } else {
+        global_avgpool_forward(y, x, n, h * w, c);
+        global_avgpool_backward(dx, dy, n, h * w, c);
+    }
+}
+
+static void run_linear(tensor_set *in, tensor_set *out)
+{
+    int n = (int)dim(in, "x", 0), i = (int)dim(in, "x", 1), o = (int)dim(in, "weight", 0);
+    real *x = NEED(in, "x", 2, D(n), D(i));
+    real *w = NEED(in, "weight", 2, D(o), D(i));
+    real *b = MAYBE(in, "bias", 1, D(o));
+    real *dy = NEED(in, "d_y", 2, D(n), D(o));
+    real *y = output(out, "y", 2, D(n), D(o));
+    real *dx = output(out, "d_x", 2, D(n), D(i));
+    real *dw = output(out, "d_weight", 2, D(o), D(i));
+    real *db = b ? output(out, "d_bias", 1, D(o)) : NULL;
+    linear_forward(y, x, w, b, n, i, o);
+    linear_backward(dx, dw, db, dy, x, w, n, i, o);
+}
+
+static void run_channel_scale(tensor_set *in, tensor_set *out)
+{
+    int n = (int)dim(in, "x", 0), h = (int)dim(in, "x", 1), w = (int)dim(in, "x", 2), c = (int)dim(in, "x", 3);
+    real *x = NEED(in, "x", 4, D(n), D(h), D(w), D(c));
+    real *s = NEED(in, "s", 2, D(n), D(c));
+    real *dy = NEED(in, "d_y", 4, D(n), D(h), D(w), D(c));
+    real *y = output(out, "y", 4, D(n), D(h), D(w), D(c));
+    real *dx = output(out, "d_x", 4, D(n), D(h), D(w), D(c));
+    real *ds = output(out, "d_s", 2, D(n), D(c));
+    channel_scale_forward(y, x, s, n, h * w, c);
+    channel_scale_backward(dx, ds, dy, x, s, n, h * w, c);
+}
+
+static void run_add(tensor_set *in, tensor_set *out)
+{
+    tensor *ta = find(in, "a");
+    if (!ta)
+        die("missing input a");
+    size_t count = ta->count;
+    real *a = NEED(in, "a", 1, D(count));
+    real *b = NEED(in, "b", 1, D(count));
+    real *dy = NEED(in, "d_y", 1, D(count));
+    real *y = output(out, "y", 1, D(count));
+    real *da = output(out, "d_a", 1, D(count));
+    real *db = output(out, "d_b", 1, D(count));
+    add_forward(y, a, b, count);
+    accumulate(da, dy, count);
+    accumulate(db, dy, count);
+}
+
+static void run_dropout(tensor_set *in, tensor_set *out)
+{
+    double p = param_double("p");
+    int seed = param_int("seed");
+    tensor *tx = find(in, "x");
+    if (!tx)
+        die("missing input x");
+    size_t count = tx->count;
+    real *x = NEED(in, "x", 1, D(count));
+    real *dy = NEED(in, "d_y", 1, D(count));
+    real *y = output(out, "y", 1, D(count));
+    real *mask = output(out, "mask", 1, D(count));
+    real *dx = output(out, "d_x", 1, D(count));
+    rng r;
+    rng_seed(&r, (uint64_t)seed);
+    dropout_forward(y, mask, x, count, (real)p, &r);
+    dropout_backward(dx, dy, mask, count);
+}
+
+static void run_cross_entropy(tensor_set *in, tensor_set *out)
+{
+    double smoothing = param_double("smoothing");
+    int n = (int)dim(in, "logits", 0), k = (int)dim(in, "logits", 1);
+    real *logits = NEED(in, "logits", 2, D(n), D(k));
+    real *d_loss = NEED(in, "d_loss", 1, D(1));
+    tensor *tl = find(in, "labels");
+    if (!tl || strcmp(tl->dtype, "I64") != 0 || tl->ndim != 1 || tl->shape[0] != n)
+        die("labels must be I64 of shape (%d)", n);
+    const int64_t *labels = tl->data;
+    for (int i = 0; i < n; i++)
+        if (labels[i] < 0 || labels[i] >= k)
+            die("label %lld out of range", (long long)labels[i]);
+    real *loss = output(out, "loss", 1, D(1));
+    real *d_logits = output(out, "d_logits", 2, D(n), D(k));
+    loss[0] = (real)cross_entropy_forward_backward(d_logits, logits, labels, n, k, smoothing);
+    for (size_t i = 0; i < (size_t)n * k; i++)
+        d_logits[i] *= d_loss[0];
+}
+
+static void run_se(tensor_set *in, tensor_set *out)
+{
+    const char *squeeze = param_str("squeeze", NULL);
+    if (strcmp(squeeze, "avg") != 0 && strcmp(squeeze, "max") != 0)
+        die("option squeeze=%s: expected avg or max", squeeze);
+    int n = (int)dim(in, "x", 0), h = (int)dim(in, "x", 1), w = (int)dim(in, "x", 2), c = (int)dim(in, "x", 3);
+    int hidden = (int)dim(in, "w1", 0);
+    se_shape s = {.n = n, .hw = h * w, .c = c, .hidden = hidden,
+                  .squeeze = strcmp(squeeze, "max") == 0 ? SE_SQUEEZE_MAX : SE_SQUEEZE_AVG,
+                  .gate = param_activation("gate")};
+    real *x = NEED(in, "x", 4, D(n), D(h), D(w), D(c));
+    se_weights wt = {NEED(in, "w1", 2, D(hidden), D(c)), MAYBE(in, "b1", 1, D(hidden)),
+                     NEED(in, "w2", 2, D(c), D(hidden)), MAYBE(in, "b2", 1, D(c))};
+    real *dy = NEED(in, "d_y", 4, D(n), D(h), D(w), D(c));
+    real *y = output(out, "y", 4, D(n), D(h), D(w), D(c));
+    se_saved saved = {output(out, "z", 2, D(n), D(c)), output(out, "h", 2, D(n), D(hidden)),
+                      output(out, "s", 2, D(n), D(c)), xcalloc((size_t)n * c, sizeof(int32_t))};
+    real *dx = output(out, "d_x", 4, D(n), D(h), D(w), D(c));
+    se_grads g = {output(out, "d_w1", 2, D(hidden), D(c)), wt.b1 ? output(out, "d_b1", 1, D(hidden)) : NULL,
+                  output(out, "d_w2", 2, D(c), D(hidden)), wt.b2 ? output(out, "d_b2", 1, D(c)) : NULL};
+    se_forward(y, &saved, x, &wt, &s);
+    check(se_backward(dx, &g, dy, x, &saved, &wt, &s));
+    free(saved.argmax);
+}
+
+/* ---- the optimised paths against the plain ones ---- */
+
+#define FAST_TOLERANCE 1e-5 /* max |fast - plain| / max |plain|, float */
+
+static int g_passed, g_failed;
+
+static void verdict(int ok, const char *what, double err)
+{
+    if (ok)
+        g_passed++;
+    else
+        g_failed++;
+    printf("%s %-60s max err %.1e, tol %.0e\n", ok ? "PASS" : "FAIL", what, err, FAST_TOLERANCE);
+}
+
+static void fill(real *x, size_t count, rng *r)
+{
+    for (size_t i = 0; i < count; i++)
+        x[i] = (real)rng_normal(r);
+}
+
+/* max |a - b| / max |b| over a rows x cols window (leading dimension ld); NaN gives infinity. */
+static double rel_err(const real *a, const real *b, size_t rows, size_t cols, size_t ld)
+{
+    double diff = 0, ref = 0;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++) {
+            double va = a[i * ld + j], vb = b[i * ld + j];
+            if (isnan(va) || isnan(vb))
+                return INFINITY;
+            diff = fmax(diff, fabs(va - vb));
+            ref = fmax(ref, fabs(vb));
+        }
+    return ref > 0 ? diff / ref : diff;
+}
+
+/* All four transposes and three alpha/beta pairs, leading dimensions
+ * wider than the matrices; with beta == 0, C starts as NaN. */
+static void gemm_case(int m, int n, int k, rng *r)
+{
+    static const float alphas[] = {1, 0.5f, -1.5f}, betas[] = {0, 1, 0.25f};
+    double worst = 0;
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++)
+            for (int ab = 0; ab < 3; ab++) {
+                int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5;
+                size_t a_count = (size_t)(ta ? k : m) * lda, b_count = (size_t)(tb ? n : k) * ldb;
+                size_t c_count = (size_t)m * ldc;
+                real *a = xcalloc(a_count, sizeof(real)), *b = xcalloc(b_count, sizeof(real));
+                real *c_fast = xcalloc(c_count, sizeof(real)), *c_plain = xcalloc(c_count, sizeof(real));
+                fill(a, a_count, r);
+                fill(b, b_count, r);
+                fill(c_plain, c_count, r);
+                if (betas[ab] == 0)
+                    for (size_t i = 0; i < c_count; i++)
+                        c_plain[i] = NAN;
+                memcpy(c_fast, c_plain, c_count * sizeof(real));
+                gemm(ta, tb, m, n, k, alphas[ab], a, lda, b, ldb, betas[ab], c_fast, ldc);
+                gemm_plain(ta, tb, m, n, k, alphas[ab], a, lda, b, ldb, betas[ab], c_plain, ldc);
+                /* only the m x n window: the padding columns keep their NaN */
+                worst = fmax(worst, rel_err(c_fast, c_plain, (size_t)m, (size_t)n, (size_t)ldc));
+                free(a);
+                free(b);
+                free(c_fast);
+                free(c_plain);
+            }
+    char what[96];
+    snprintf(what, sizeof what, "gemm %dx%dx%d (4 transposes, 3 alpha/beta)", m, n, k);
+    verdict(worst <= FAST_TOLERANCE, what, worst);
+}
+
+static void conv_case(int n, int h, int w, int c_in, int c_out, int kh, int stride, int pad, int groups, int bias,
+                      rng *r)
+{
+    conv2d_shape s = {.n = n, .h = h, .w = w, .c_in = c_in, .c_out = c_out, .kh = kh, .kw = kh, .stride = stride,
+                      .pad = pad, .groups = groups};
+    check(conv2d_shape_finish(&s));
+    size_t in_count = (size_t)n * h * w * c_in, w_count = (size_t)c_out * (c_in / groups) * kh * kh;
+    size_t out_count = (size_t)n * s.h_out * s.w_out * c_out;
+    real *x = xcalloc(in_count, sizeof(real)), *wt = xcalloc(w_count, sizeof(real));
+    real *b = xcalloc((size_t)c_out, sizeof(real));
+    real *y_fast = xcalloc(out_count, sizeof(real)), *y_plain = xcalloc(out_count, sizeof(real));
+    fill(x, in_count, r);
+    fill(wt, w_count, r);
+    fill(b, (size_t)c_out, r);
+    for (size_t i = 0; i < out_count; i++)
+        y_fast[i] = NAN;
+    check(conv2d_forward(y_fast, x, wt, bias ? b : NULL, &s));
+    conv2d_forward_plain(y_plain, x, wt, bias ? b : NULL, &s);
+    char what[96];
+    snprintf(what, sizeof what, "conv2d %dx%dx%dx%d->%d k%d s%d p%d g%d%s", n, h, w, c_in, c_out, kh, stride, pad,
+             groups, bias ? " bias" : "");
+    double err = rel_err(y_fast, y_plain, 1, out_count, out_count);
+    verdict(err <= FAST_TOLERANCE, what, err);
+    free(x);
+    free(wt);
+    free(b);
+    free(y_fast);
+    free(y_plain);
+}
+
+static int cpu_has(const char *isa)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (strcmp(isa, "avx512") == 0)
+        return __builtin_cpu_supports("avx512f");
+    if (strcmp(isa, "avx2") == 0)
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    return strcmp(isa, "portable") == 0;
+}
+
+static int fast_vs_plain(void)
+{
+    const char *want = getenv("SENET_ISA");
+    const char *got = gemm_isa();
+    printf("fast vs plain: SENET_ISA=%s, micro-kernel %s\n", want ? want : "(unset)", got);
+    if (want && *want) {
+        if (cpu_has(want)) {
+            verdict(strcmp(got, want) == 0, "SENET_ISA selects that micro-kernel", 0);
+        } else {
+            /* The library falls back to the best kernel the CPU has; the
+             * checks below then test that kernel, and this line says so. */
+            printf("note: this CPU lacks %s; the library fell back to %s\n", want, got);
+            verdict(cpu_has(got), "SENET_ISA falls back to a supported micro-kernel", 0);
+        }
+    }
+    rng r;
+    rng_seed(&r, 12345);
+    static const int shapes[][3] = {
+        {1, 1, 1},   {1, 7, 3},     {5, 3, 1},    {7, 5, 3},     {13, 17, 19},   {6, 32, 16},
+        {12, 64, 8}, {31, 45, 61},  {97, 33, 65}, {1, 600, 300}, {300, 1, 257}, {100, 520, 260},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        gemm_case(shapes[i][0], shapes[i][1], shapes[i][2], &r);
+    /*        n  h   w   cin  cout k  s  p  g   bias */
+    conv_case(2, 7, 5, 6, 4, 1, 1, 0, 1, 1, &r);
+    conv_case(2, 9, 7, 8, 12, 1, 2, 0, 1, 0, &r);
+    conv_case(1, 9, 7, 8, 12, 1, 1, 0, 4, 1, &r);
+    conv_case(2, 9, 7, 5, 7, 3, 1, 1, 1, 1, &r);
+    conv_case(1, 11, 9, 8, 6, 3, 2, 1, 2, 0, &r);
+    conv_case(1, 9, 9, 8, 8, 3, 1, 0, 4, 1, &r);
+    conv_case(1, 9, 9, 16, 16, 3, 1, 1, 16, 1, &r);
+    conv_case(1, 17, 15, 3, 16, 7, 2, 3, 1, 1, &r);
+    conv_case(1, 7, 7, 128, 128, 3, 1, 1, 32, 0, &r);
+    conv_case(1, 7, 7, 256, 256, 3, 2, 1, 64, 0, &r);
+    conv_case(1, 15, 15, 64, 64, 3, 1, 1, 1, 0, &r);
+    printf("%d passed, %d failed\n", g_passed, g_failed);
+    return g_failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--fast-vs-plain") == 0)
+        return fast_vs_plain();
+    if (argc < 4) {
+        fprintf(stderr, "usage: op_runner OP IN.safetensors OUT.safetensors [key=value ...]\n"
+                        "       op_runner --fast-vs-plain\n");
+        return 2;
+    }
+    for (int i = 4; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq || g_n_params == MAX_PARAMS)
+            die("bad option %s (key=value)", argv[i]);
+        *eq = '\0';
+        g_params[g_n_params++] = (param){argv[i], eq + 1, 0};
+    }
+    const char *op = argv[1];
+    tensor_set in, out = {0};
+    read_set(argv[2], &in);
+    if (strcmp(op, "conv2d") == 0)
+        run_conv2d(&in, &out);
+    else if (strcmp(op, "batchnorm_train") == 0)
+        run_batchnorm(&in, &out, 1);
+    else if (strcmp(op, "batchnorm_eval") == 0)
+        run_batchnorm(&in, &out, 0);
+    else if (strcmp(op, "activation") == 0)
+        run_activation(&in, &out);
+    else if (strcmp(op, "maxpool") == 0)
+        run_maxpool(&in, &out);
+    else if (strcmp(op, "global_avgpool") == 0)
+        run_global_pool(&in, &out, 0);
+    else if (strcmp(op, "global_maxpool") == 0)
+        run_global_pool(&in, &out, 1);
+    else if (strcmp(op, "linear") == 0)
+        run_linear(&in, &out);
+    else if (strcmp(op, "channel_scale") == 0)
+        run_channel_scale(&in, &out);
+    else if (strcmp(op, "add") == 0)
+        run_add(&in, &out);
+    else if (strcmp(op, "dropout") == 0)
+        run_dropout(&in, &out);
+    else if (strcmp(op, "cross_entropy") == 0)
+        run_cross_entropy(&in, &out);
+    else if (strcmp(op, "se") == 0)
+        run_se(&in, &out);
+    else
+        die("unknown op %s", op);
+    for (int i = 0; i < g_n_params; i++)
+        if (!g_params[i].used)
+            die("option %s= is not used by %s", g_params[i].key, op);
+    write_set(argv[3], &out);
+    for (int i = 0; i < in.count; i++)
+        free(in.t[i].data);
+    for (int i = 0; i < out.count; i++)
+        free(out.t[i].data);
+    return 0;
+}

@@ -1,0 +1,29 @@
+# Op tests: backward against finite differences (gradcheck), every op
+# against PyTorch (torch_ops), and the optimised GEMM and convolution
+# against their plain references under each micro-kernel (gemm_*).
+
+# gradcheck compiles the base, kernel and op sources a second time in
+# double precision; it does not link senet_static, which is float.
+file(GLOB GRADCHECK_OP_SOURCES CONFIGURE_DEPENDS
+  ${PROJECT_SOURCE_DIR}/src/base/*.c ${PROJECT_SOURCE_DIR}/src/kernels/*.c ${PROJECT_SOURCE_DIR}/src/ops/*.c)
+add_executable(gradcheck ${CMAKE_CURRENT_SOURCE_DIR}/gradcheck.c ${GRADCHECK_OP_SOURCES})
+target_compile_definitions(gradcheck PRIVATE SENET_REAL_DOUBLE)
+target_include_directories(gradcheck PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(gradcheck PRIVATE OpenMP::OpenMP_C m)
+add_test(NAME gradcheck COMMAND gradcheck)
+
+# op_runner runs one op of the float library for the PyTorch comparison,
+# and the fast-vs-plain check of GEMM and conv2d.
+add_executable(op_runner ${CMAKE_CURRENT_SOURCE_DIR}/op_runner.c)
+target_link_libraries(op_runner PRIVATE senet_static)
+target_include_directories(op_runner PRIVATE ${PROJECT_SOURCE_DIR}/src)
+
+add_test(NAME torch_ops COMMAND ${SENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref/test_ops.py
+  --runner $<TARGET_FILE:op_runner>)
+
+# gemm() picks its micro-kernel once per process from SENET_ISA, hence one
+# test per kernel.
+foreach(isa avx512 avx2 portable)
+  add_test(NAME gemm_fast_vs_plain_${isa} COMMAND op_runner --fast-vs-plain)
+  set_tests_properties(gemm_fast_vs_plain_${isa} PROPERTIES ENVIRONMENT SENET_ISA=${isa})
+endforeach()
