@@ -2,6 +2,7 @@
 published numbers (which validates their layout), and `senet info --json`
 against the PyTorch models for every architecture and several SE options."""
 
+import common  # noqa: F401  first: it sets OpenMP's wait policy before torch loads
 import json
 
 from common import Failure, Runner, models, parse_args, se_desc, se_flags

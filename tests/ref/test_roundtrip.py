@@ -8,6 +8,7 @@ weights must look like Kaiming normal (fan_out), BN weight 1 bias 0, running
 statistics 0 and 1, the classifier uniform within 1/sqrt(fan_in); the same
 seed must give the same file and another seed another."""
 
+import common  # noqa: F401  first: it sets OpenMP's wait policy before torch loads
 import numpy as np
 import torch
 

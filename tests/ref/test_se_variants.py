@@ -3,6 +3,7 @@ reduction, squeeze, gate, integration mode, stages and biases, each given to
 `senet forward` as --se-* flags, on se_resnet50 (64x64), se_resnet20 and
 se_resnet164 (32x32), plus options that must be refused."""
 
+import common  # noqa: F401  first: it sets OpenMP's wait policy before torch loads
 import numpy as np
 import torch
 
@@ -55,7 +56,7 @@ CASES += [("resnet20", 32, 32, 10, dict(stages="1,2,3", reduction=4, mode="pre")
 CASES += [("se_resnet164", 32, 32, 10, se) for se in (
     dict(reduction=8),
     dict(mode="pre"),
-    dict(mode="post", squeeze="max"),
+    dict(mode="post"),  # with max squeeze too the 164-layer stream reaches 1e10 and float32 means nothing
     dict(mode="identity", gate="relu"),
     dict(gate="tanh", bias=False, stages="1,3"),
 )]
