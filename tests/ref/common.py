@@ -177,30 +177,62 @@ def load_into(model, tensors):
 
 
 def randomize_for_eval(model, gen, calib_input):
-    """Non-trivial eval-mode state that keeps activations O(1) at any depth: random BN affine
-    parameters and SE biases first, then BN running statistics calibrated on a random batch
-    (one cumulative-average pass, so every layer sees the statistics of its real input), then
-    mildly perturbed. Perturbing more, or before calibrating, lets activations of the 100+
-    layer nets grow to 1e4, where float32 rounding alone moves the logits by percents on
-    either side. Eval mode on return."""
+    """Non-trivial eval-mode state that keeps activations O(1) at any depth.
+
+    Random BN affine parameters and SE biases; then one eval-mode pass over calib_input
+    in which each BN, just before it runs, takes the statistics of its actual input
+    (upstream perturbations included) and perturbs them mildly (mean by 0.1 std, variance
+    by 0.8-1.25x). The running statistics thus differ from the batch statistics (a tool
+    that normalised with batch statistics in eval mode would fail), yet no error
+    compounds with depth: statistics calibrated any other way (on another batch, or
+    perturbed after calibrating) let a 100-layer net, or an SE with a ReLU gate (whose
+    output is quadratic in its input), grow activations to 1e10 or overflow, where
+    float32 rounding alone moves the logits. Pass the batch the test will run.
+    Eval mode on return."""
     bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+
+    def calibrate(m, inputs):
+        if m.num_batches_tracked.item() == 0:
+            x = inputs[0]
+            mean = x.mean(dim=(0, 2, 3))
+            var = x.var(dim=(0, 2, 3), unbiased=False)
+            c = m.num_features
+            m.running_mean.copy_(mean + 0.1 * torch.randn(c, generator=gen) * var.sqrt())
+            # The floor keeps a nearly constant channel from being scaled up by 1/sqrt(eps)
+            # into a gain that turns float32 rounding into logit-sized differences.
+            floor = 0.1 * float(var.mean())
+            m.running_var.copy_((var + floor) * torch.empty(c).uniform_(0.8, 1.25, generator=gen))
+            m.num_batches_tracked.fill_(1)
+
     with torch.no_grad():
         for m in bns:
             c = m.num_features
             m.weight.copy_(torch.empty(c).uniform_(0.5, 1.0, generator=gen))
             m.bias.copy_(0.1 * torch.randn(c, generator=gen))
-            m.momentum = None  # cumulative average: one batch sets the statistics exactly
             m.reset_running_stats()
+        # The last BN of each residual branch gets a small scale, so that a block is the
+        # identity plus a modest branch: otherwise every block amplifies what reaches it
+        # and over 50 blocks float32 rounding grows to 1e-3 of the logits (torch float32
+        # against float64). As in Fixup or zero-gamma initialisation.
+        for m in model.modules():
+            if isinstance(m, models._Block):
+                last = m.bn3 if hasattr(m, "bn3") else m.bn2
+                last.weight.copy_(torch.empty(last.num_features).uniform_(0.1, 0.4, generator=gen))
+        # SE gates near 1 with a visible dependence on the input: fc2's bias sits around
+        # +1, so that an SE on the residual stream (post, identity) neither shrinks it
+        # geometrically into float32 underflow nor, with a ReLU gate, grows it.
         for name, p in model.named_parameters():
-            if ".se_module." in name and name.endswith(".bias"):
+            if ".se_module.fc1." in name and name.endswith(".bias"):
                 p.copy_(0.5 * torch.randn(p.shape, generator=gen))
-        model.train()
-        model(calib_input)
-        for m in bns:
-            m.momentum = 0.1
-            c = m.num_features
-            m.running_mean.add_(0.1 * torch.randn(c, generator=gen) * m.running_var.sqrt())
-            m.running_var.mul_(torch.empty(c).uniform_(0.8, 1.25, generator=gen))
+            elif ".se_module.fc2." in name and name.endswith(".bias"):
+                p.copy_(1.0 + 0.3 * torch.randn(p.shape, generator=gen))
+        hooks = [m.register_forward_pre_hook(calibrate) for m in bns]
+        model.eval()
+        try:
+            model(calib_input)
+        finally:
+            for hk in hooks:
+                hk.remove()
     model.eval()
 
 
