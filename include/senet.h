@@ -125,6 +125,22 @@ typedef struct senet_sgd_options {
 } senet_sgd_options;
 SENET_API int senet_sgd_step(senet_net *net, const senet_sgd_options *opt);
 
+/* ---- Checkpoints ----
+ * Weights, BN statistics, the SGD momentum buffer, the dropout RNG and the
+ * training position, in one safetensors file written atomically (temporary
+ * file, fsync, rename). Loading checks that the file was written for the
+ * same architecture and options. */
+typedef struct senet_checkpoint_info {
+    int64_t epoch;       /* epochs completed */
+    int64_t step;        /* optimizer steps taken */
+    int64_t batch;       /* batches done in the current epoch */
+    uint64_t seed;       /* the run's seed (data order, augmentation) */
+    char note[256];      /* free text, e.g. the command that made it */
+} senet_checkpoint_info;
+
+SENET_API int senet_checkpoint_save(const senet_net *net, const char *path, const senet_checkpoint_info *info);
+SENET_API int senet_checkpoint_load(senet_net *net, const char *path, senet_checkpoint_info *info);
+
 /* ---- Description ---- */
 SENET_API size_t senet_net_num_params(const senet_net *net); /* trainable scalars */
 

@@ -13,9 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Tensors a weights file may carry beside the state dict (the `senet step`
- * output adds the losses) and that loading ignores. */
-static int is_ignored_extra(const char *name) { return strcmp(name, "loss") == 0; }
+/* Tensors a weights file may carry beside the state dict and that loading
+ * ignores: the losses of `senet step`, the optimizer state of a checkpoint. */
+static int is_ignored_extra(const char *name)
+{
+    return strcmp(name, "loss") == 0 || strcmp(name, CHECKPOINT_MOMENTUM) == 0;
+}
 
 static void format_shape(char *buf, size_t size, int ndim, const int64_t *shape)
 {
@@ -51,10 +54,9 @@ static int check_entry(const safetensors_file *f, const param_entry *e, const st
     return SENET_OK;
 }
 
-int senet_net_load(senet_net *net, const char *path)
+int weights_load_from(senet_net *net, const safetensors_file *f)
 {
-    safetensors_file *f = NULL;
-    TRY(safetensors_open(path, &f));
+    const char *path = safetensors_path(f);
     int status = SENET_OK;
     /* Every file tensor must be one of ours. */
     for (int i = 0; i < safetensors_count(f) && status == SENET_OK; i++) {
@@ -84,11 +86,20 @@ int senet_net_load(senet_net *net, const char *path)
             status = safetensors_read_f32(f, found[j], net_tensor_f32(net, j), e->numel);
     }
     free(found);
+    return status;
+}
+
+int senet_net_load(senet_net *net, const char *path)
+{
+    safetensors_file *f = NULL;
+    TRY(safetensors_open(path, &f));
+    int status = weights_load_from(net, f);
     safetensors_close(f);
     return status;
 }
 
-int weights_save(const senet_net *net, const char *path, const st_write_entry *extra, int num_extra)
+int weights_save_metadata(const senet_net *net, const char *path, const st_write_entry *extra, int num_extra,
+                          const char *const *keys, const char *const *values, int num_metadata)
 {
     st_write_entry *entries = calloc((size_t)net->num_entries + (size_t)num_extra, sizeof *entries);
     if (!entries)
@@ -105,9 +116,14 @@ int weights_save(const senet_net *net, const char *path, const st_write_entry *e
     }
     for (int j = 0; j < num_extra; j++)
         entries[net->num_entries + j] = extra[j];
-    int status = safetensors_write(path, entries, net->num_entries + num_extra);
+    int status = safetensors_write_metadata(path, entries, net->num_entries + num_extra, keys, values, num_metadata);
     free(entries);
     return status;
+}
+
+int weights_save(const senet_net *net, const char *path, const st_write_entry *extra, int num_extra)
+{
+    return weights_save_metadata(net, path, extra, num_extra, NULL, NULL, 0);
 }
 
 int senet_net_save(const senet_net *net, const char *path) { return weights_save(net, path, NULL, 0); }
