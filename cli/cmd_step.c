@@ -14,7 +14,7 @@ int cmd_step(int argc, char **argv)
     const char *weights = NULL, *input = NULL, *output = NULL;
     long steps = 1, threads = 0;
     double lr = 0.1, momentum = 0, weight_decay = 0, smoothing = 0, dropout = 0;
-    int nesterov = 0;
+    int nesterov = 0, no_decay_1d = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         {"weights", OPT_STRING, &weights, "weights (.safetensors, state_dict names)", "W"},
@@ -25,6 +25,7 @@ int cmd_step(int argc, char **argv)
         {"momentum", OPT_FLOAT, &momentum, "momentum (0)", "F"},
         {"weight-decay", OPT_FLOAT, &weight_decay, "weight decay added to the gradient (0)", "F"},
         {"nesterov", OPT_FLAG, &nesterov, "Nesterov momentum", NULL},
+        {"no-decay-bn-bias", OPT_FLAG, &no_decay_1d, "no weight decay on BN weights and biases or any bias", NULL},
         {"label-smoothing", OPT_FLOAT, &smoothing, "label smoothing of the cross-entropy (0)", "F"},
         {"dropout", OPT_FLOAT, &dropout, "dropout before the classifier (0: off, whatever the architecture)", "P"},
         {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
@@ -55,7 +56,7 @@ int cmd_step(int argc, char **argv)
         batch_file_free(&batch);
         return 1;
     }
-    senet_sgd_options opt = {(float)lr, (float)momentum, (float)weight_decay, nesterov};
+    senet_sgd_options opt = {(float)lr, (float)momentum, (float)weight_decay, nesterov, no_decay_1d};
     float *losses = calloc((size_t)steps, sizeof(float));
     int status = losses ? SENET_OK : SENET_ERR_NOMEM;
     for (long k = 0; k < steps && !status; k++) {

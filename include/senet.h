@@ -122,8 +122,28 @@ typedef struct senet_sgd_options {
     float momentum;
     float weight_decay;
     int nesterov;
+    int no_decay_1d;   /* 1: no weight decay on 1-d parameters (BN weights and biases, all biases) */
 } senet_sgd_options;
 SENET_API int senet_sgd_step(senet_net *net, const senet_sgd_options *opt);
+
+/* Learning-rate schedules, as a function of the (fractional) epoch:
+ * constant, multi-step (x gamma at each milestone epoch, as torch's
+ * MultiStepLR), cosine from base_lr to min_lr over total_epochs (as
+ * CosineAnnealingLR), each optionally after a linear warm-up from
+ * base_lr * warmup_start over warmup_epochs. */
+typedef enum senet_lr_kind { SENET_LR_CONSTANT = 0, SENET_LR_MULTISTEP = 1, SENET_LR_COSINE = 2 } senet_lr_kind;
+typedef struct senet_lr_schedule {
+    senet_lr_kind kind;
+    double base_lr;
+    double gamma;            /* multi-step factor (0.1) */
+    int milestones[8];       /* multi-step epochs, increasing */
+    int num_milestones;
+    double total_epochs;     /* cosine length */
+    double min_lr;           /* cosine floor */
+    double warmup_epochs;    /* 0: none */
+    double warmup_start;     /* warm-up starts at base_lr * this */
+} senet_lr_schedule;
+SENET_API double senet_lr_at(const senet_lr_schedule *schedule, double epoch);
 
 /* ---- Checkpoints ----
  * Weights, BN statistics, the SGD momentum buffer, the dropout RNG and the

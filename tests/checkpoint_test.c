@@ -35,7 +35,7 @@ static senet_net *make_net(const char *arch, float dropout)
 
 static int train_steps(senet_net *net, const float *x, const int64_t *y, int steps)
 {
-    senet_sgd_options opt = {0.05f, 0.9f, 1e-4f, 1};
+    senet_sgd_options opt = {.lr = 0.05f, .momentum = 0.9f, .weight_decay = 1e-4f, .nesterov = 1};
     for (int i = 0; i < steps; i++) {
         float loss;
         if (senet_net_forward_backward(net, x, y, N, SIZE, SIZE, 0.1f, &loss) || senet_sgd_step(net, &opt))

@@ -3,7 +3,8 @@
  *   buf = g on the first step, else momentum * buf + g
  *   g = g + momentum * buf (Nesterov) or buf
  *   p = p - lr * g
- * over the one flat parameter buffer. */
+ * over the one flat parameter buffer, optionally without weight decay on the
+ * 1-d tensors (a parameter group with weight_decay 0 in PyTorch). */
 #include "../models/net.h"
 
 #include "../base/alloc.h"
@@ -26,19 +27,26 @@ int senet_sgd_step(senet_net *net, const senet_sgd_options *opt)
             return senet_fail(SENET_ERR_NOMEM, "SGD: no memory for the momentum buffer");
         first = 1;
     }
-    float *p = net->params, *g = net->grads, *buf = net->momentum;
-    const float lr = opt->lr, mu = opt->momentum, wd = opt->weight_decay;
-    const size_t count = net->num_params;
-#pragma omp parallel for num_threads(threads_get()) schedule(static)
-    for (size_t i = 0; i < count; i++) {
-        float d = g[i];
-        if (wd != 0)
-            d += wd * p[i];
-        if (mu != 0) {
-            buf[i] = first ? d : mu * buf[i] + d;
-            d = opt->nesterov ? d + mu * buf[i] : buf[i];
+    const float lr = opt->lr, mu = opt->momentum;
+    /* Per tensor, so that 1-d tensors can be spared weight decay. */
+#pragma omp parallel for num_threads(threads_get()) schedule(dynamic, 4)
+    for (int e = 0; e < net->num_entries; e++) {
+        const param_entry *entry = &net->entries[e];
+        if (entry->store != STORE_PARAM)
+            continue;
+        const float wd = opt->no_decay_1d && entry->ndim == 1 ? 0 : opt->weight_decay;
+        float *p = net->params + entry->offset, *g = net->grads + entry->offset;
+        float *buf = net->momentum ? net->momentum + entry->offset : NULL;
+        for (size_t i = 0; i < entry->numel; i++) {
+            float d = g[i];
+            if (wd != 0)
+                d += wd * p[i];
+            if (mu != 0) {
+                buf[i] = first ? d : mu * buf[i] + d;
+                d = opt->nesterov ? d + mu * buf[i] : buf[i];
+            }
+            p[i] -= lr * d;
         }
-        p[i] -= lr * d;
     }
     return SENET_OK;
 }

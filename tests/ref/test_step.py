@@ -41,6 +41,8 @@ CASES = [
     ("se_resnet20", 8, 32, 32, 10,
      dict(lr=0.02, momentum=0.9, weight_decay=5e-4, nesterov=True, label_smoothing=0.1), {}),
     ("resnet20", 8, 32, 32, 10, dict(lr=0.02, momentum=0.0, weight_decay=0.05), {}),
+    # weight decay only on the >1-d tensors: torch parameter groups
+    ("resnet20", 8, 32, 32, 10, dict(lr=0.02, momentum=0.9, weight_decay=0.05, no_decay_bn_bias=True), {}),
     ("se_resnet164", 8, 32, 32, 10, dict(lr=2e-3, momentum=0.9, weight_decay=1e-4), {}),
     ("se_resnext50_32x4d", 2, 64, 64, 10, dict(lr=5e-6, momentum=0.9, weight_decay=1e-4, nesterov=True), {}),
     ("se_resnet20", 8, 32, 32, 10, dict(lr=0.01, momentum=0.9, weight_decay=1e-4),
@@ -57,8 +59,14 @@ CASES = [
 def torch_steps(model, x, y, opt, steps=STEPS):
     """Runs the reference steps in place; returns the losses before each step."""
     model.train()
-    sgd = torch.optim.SGD(model.parameters(), lr=opt["lr"], momentum=opt.get("momentum", 0.0),
-                          weight_decay=opt.get("weight_decay", 0.0), nesterov=opt.get("nesterov", False))
+    wd = opt.get("weight_decay", 0.0)
+    if opt.get("no_decay_bn_bias"):
+        params = [{"params": [p for p in model.parameters() if p.dim() > 1]},
+                  {"params": [p for p in model.parameters() if p.dim() <= 1], "weight_decay": 0.0}]
+    else:
+        params = model.parameters()
+    sgd = torch.optim.SGD(params, lr=opt["lr"], momentum=opt.get("momentum", 0.0),
+                          weight_decay=wd, nesterov=opt.get("nesterov", False))
     losses = []
     for _ in range(steps):
         sgd.zero_grad()
@@ -177,6 +185,8 @@ def step_case(r, arch, n, h, w, k, opt, se, seed=0, self_check=False):
                 "--weight-decay", repr(opt.get("weight_decay", 0.0))]
         if opt.get("nesterov"):
             argv.append("--nesterov")
+        if opt.get("no_decay_bn_bias"):
+            argv.append("--no-decay-bn-bias")
         if opt.get("label_smoothing"):
             argv += ["--label-smoothing", repr(opt["label_smoothing"])]
         if k != models.default_num_classes(arch):
