@@ -8,6 +8,10 @@ int cmd_init(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_step(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 #endif

@@ -18,6 +18,10 @@ static const command commands[] = {
     {"init", cmd_init, "write freshly initialised weights (PyTorch's default initialisation)"},
     {"forward", cmd_forward, "eval-mode logits of a batch of images"},
     {"step", cmd_step, "train-mode SGD steps on one batch"},
+    {"train", cmd_train, "train on a dataset: schedules, evaluation, checkpoints, resume, metrics log"},
+    {"eval", cmd_eval, "loss, top-1, top-5, per-class accuracy and confusion matrix on a test set"},
+    {"classify", cmd_classify, "the top classes of images (JPEG, PNG) with names and probabilities"},
+    {"plot", cmd_plot, "loss and accuracy curves of a training log as an SVG"},
     {"convert", cmd_convert, "load weights (F32, F16 or BF16) and write them as F32"},
     {"bench", cmd_bench, "time inference or training of an architecture on this machine"},
 };

@@ -112,6 +112,10 @@ SENET_API int senet_net_forward(senet_net *net, const float *input, int n, int h
 SENET_API int senet_net_forward_backward(senet_net *net, const float *input, const int64_t *labels,
                                          int n, int h, int w, float label_smoothing, float *loss);
 
+/* The logits (n, num_classes) of the last forward or forward_backward call;
+ * NULL before the first. Valid until the next call on the net. */
+SENET_API const float *senet_net_last_logits(const senet_net *net, int *n);
+
 /* The flat trainable parameters and their gradients, in the same order. */
 SENET_API int senet_net_params(senet_net *net, float **params, float **grads, size_t *count);
 

@@ -25,3 +25,6 @@ if(SENET_BUILD_TESTS)
   add_test(NAME data_preprocess_test COMMAND data_preprocess_test)
   add_test(NAME data_loader_test COMMAND data_loader_test)
 endif()
+
+# The CLI's train, eval and classify commands read data.
+target_link_libraries(senet_cli PRIVATE senet_data)

@@ -241,6 +241,14 @@ int senet_net_forward_backward(senet_net *net, const float *input, const int64_t
     return net_backward(net);
 }
 
+const float *senet_net_last_logits(const senet_net *net, int *n)
+{
+    if (!net->run_n || !net->acts[net->logits_act].data)
+        return NULL;
+    *n = net->run_n;
+    return net->acts[net->logits_act].data;
+}
+
 int senet_net_params(senet_net *net, float **params, float **grads, size_t *count)
 {
     *params = net->params;

@@ -7,40 +7,60 @@
 #include "../base/threads.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-/* sums[c] = sum_r f(a[r,c], b[r,c]) for f = a (b NULL) or a*b; a, b: (rows, C). */
+/* sums[c] = sum_r f(a[r,c], b[r,c]) for f = a (b NULL) or a*b; a, b: (rows, C).
+ * Each thread sums a fixed block of rows; the blocks are added in thread
+ * order, so a fixed thread count gives bit-identical results run to run. */
 static void channel_sums(double *sums, const real *a, const real *b, const double *shift, size_t rows, int c)
 {
+    int threads = threads_get();
+    if ((size_t)threads > rows)
+        threads = rows ? (int)rows : 1;
+    double *partial = calloc((size_t)threads * c, sizeof(double));
+    double *local_fallback = partial ? NULL : sums;
+    if (!partial)
+        threads = 1; /* no scratch: one block straight into sums */
     memset(sums, 0, (size_t)c * sizeof(double));
-#pragma omp parallel num_threads(threads_get())
+#pragma omp parallel num_threads(threads)
     {
-        double local[c];
-        memset(local, 0, sizeof local);
-#pragma omp for schedule(static)
-        for (size_t r = 0; r < rows; r++) {
-            const real *ar = a + r * c;
-            if (b) {
-                const real *br = b + r * c;
-                for (int j = 0; j < c; j++)
-                    local[j] += (double)ar[j] * (shift ? (double)br[j] - shift[j] : (double)br[j]);
-            } else if (shift) {
-                for (int j = 0; j < c; j++) {
-                    double d = (double)ar[j] - shift[j];
-                    local[j] += d * d;
+#ifdef _OPENMP
+        int first = omp_get_thread_num(), team = omp_get_num_threads();
+#else
+        int first = 0, team = 1;
+#endif
+        /* The runtime may grant fewer threads than asked: blocks are fixed, threads stride over them. */
+        for (int t = first; t < threads; t += team) {
+            double *local = local_fallback ? local_fallback : partial + (size_t)t * c;
+            size_t begin = rows * t / threads, end = rows * (t + 1) / threads;
+            for (size_t r = begin; r < end; r++) {
+                const real *ar = a + r * c;
+                if (b) {
+                    const real *br = b + r * c;
+                    for (int j = 0; j < c; j++)
+                        local[j] += (double)ar[j] * (shift ? (double)br[j] - shift[j] : (double)br[j]);
+                } else if (shift) {
+                    for (int j = 0; j < c; j++) {
+                        double d = (double)ar[j] - shift[j];
+                        local[j] += d * d;
+                    }
+                } else {
+                    for (int j = 0; j < c; j++)
+                        local[j] += ar[j];
                 }
-            } else {
-                for (int j = 0; j < c; j++)
-                    local[j] += ar[j];
             }
         }
-#pragma omp critical
-        for (int j = 0; j < c; j++)
-            sums[j] += local[j];
+    }
+    if (partial) {
+        for (int t = 0; t < threads; t++)
+            for (int j = 0; j < c; j++)
+                sums[j] += partial[(size_t)t * c + j];
+        free(partial);
     }
 }
 

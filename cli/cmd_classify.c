@@ -1,0 +1,308 @@
+/* senet classify: the top K classes of each image, with names and
+ * probabilities. Each image is decoded (JPEG or PNG), preprocessed as its
+ * net expects (ImageNet nets: short side to 256, centre crop 224, ImageNet
+ * normalisation; CIFAR nets: 32x32, CIFAR normalisation), run in eval mode
+ * and softmaxed. Without --weights the default model is used, the
+ * se_resnet20 that senet trained on CIFAR-10. An image that cannot be read
+ * is reported and skipped; the others are still classified, and the exit
+ * status is 1 at the end. */
+#include "args.h"
+#include "base/status.h"
+#include "class_names.h"
+#include "commands.h"
+#include "data/decode.h"
+#include "data/preprocess.h"
+#include "default_model.h"
+#include "io/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] = "[--arch A --weights W] [--top K] [--labels FILE] [--json] IMAGE...";
+
+/* Splits argv[2..) into options (with their values) and image paths, so that
+ * the shared option parser sees only options. An option that takes a value
+ * keeps the next argument; after "--" everything is an image. */
+static void split_arguments(int argc, char **argv, const option_spec *specs, int num_specs, char **opts,
+                            int *num_opts, char **images, int *num_images)
+{
+    *num_opts = *num_images = 0;
+    int only_images = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        if (only_images || strncmp(arg, "-", 1) != 0 || strcmp(arg, "-") == 0) {
+            images[(*num_images)++] = argv[i];
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            only_images = 1;
+            continue;
+        }
+        opts[(*num_opts)++] = argv[i];
+        if (strncmp(arg, "--", 2) != 0 || strchr(arg, '='))
+            continue;
+        for (int j = 0; j < num_specs; j++)
+            if (strcmp(arg + 2, specs[j].name) == 0) {
+                if (specs[j].kind != OPT_FLAG && i + 1 < argc)
+                    opts[(*num_opts)++] = argv[++i];
+                break;
+            }
+    }
+}
+
+/* Probabilities from logits, in double: softmax with the maximum subtracted. */
+static void softmax(const float *logits, int k, double *probs)
+{
+    double max = logits[0], sum = 0;
+    for (int i = 1; i < k; i++)
+        if (logits[i] > max)
+            max = logits[i];
+    for (int i = 0; i < k; i++)
+        sum += probs[i] = exp((double)logits[i] - max);
+    for (int i = 0; i < k; i++)
+        probs[i] /= sum;
+}
+
+/* The indices of the `top` largest probabilities, largest first (ties: lower index first). */
+static void top_indices(const double *probs, int k, int top, int *out)
+{
+    for (int t = 0; t < top; t++) {
+        int best = -1;
+        for (int i = 0; i < k; i++) {
+            int taken = 0;
+            for (int s = 0; s < t && !taken; s++)
+                taken = out[s] == i;
+            if (!taken && (best < 0 || probs[i] > probs[best]))
+                best = i;
+        }
+        out[t] = best;
+    }
+}
+
+static void json_double(json_buf *b, double v)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%.6g", v);
+    json_buf_puts(b, text);
+}
+
+static void json_str(json_buf *b, const char *s)
+{
+    json_buf_string(b, s, strlen(s));
+}
+
+typedef struct classifier {
+    senet_net *net;
+    int classes;
+    preprocess prep;          /* used when the image does not already have the input size */
+    int cifar;                /* 1: CIFAR pipeline; an image of exactly size x size is read as is */
+    int size;                 /* the net's input side */
+    float *input;             /* (1, 3, size, size) */
+    float *logits;            /* (classes) */
+    double *probs;            /* (classes) */
+} classifier;
+
+/* Classifies one image into c->probs. Returns 0, or -1 with the message
+ * (naming the image) in msg. */
+static int classify_image(classifier *c, const char *path, image_u8 *img, char *msg, size_t msg_size)
+{
+    int status = image_decode_file(path, img);
+    if (status) {
+        /* the decoder's messages begin with the file name */
+        snprintf(msg, msg_size, "%s", *senet_last_error() ? senet_last_error() : senet_strerror(status));
+        return -1;
+    }
+    preprocess exact;
+    const preprocess *p = &c->prep;
+    if (c->cifar && img->h == c->size && img->w == c->size) {
+        /* a CIFAR-sized image is used pixel for pixel, as the test set is */
+        preprocess_preset("cifar-eval", c->size, NULL, &exact);
+        exact.norm = c->prep.norm;
+        p = &exact;
+    }
+    status = preprocess_apply(p, img, NULL, c->input);
+    if (!status)
+        status = senet_net_forward(c->net, c->input, 1, c->size, c->size, c->logits);
+    if (status) {
+        snprintf(msg, msg_size, "%s: %s", path, *senet_last_error() ? senet_last_error() : senet_strerror(status));
+        return -1;
+    }
+    softmax(c->logits, c->classes, c->probs);
+    return 0;
+}
+
+int cmd_classify(int argc, char **argv)
+{
+    net_options net = {0};
+    const char *weights = NULL, *labels = NULL, *normalize = NULL;
+    long top = 5, input_size = 0, threads = 0;
+    int json = 0;
+    option_spec specs[] = {
+        NET_OPTION_SPECS(&net),
+        {"weights", OPT_STRING, &weights, "weights (.safetensors); default: " DEFAULT_MODEL_FILE " (" DEFAULT_MODEL_ARCH ")", "W"},
+        {"top", OPT_INT, &top, "classes to print per image (5)", "K"},
+        {"labels", OPT_STRING, &labels,
+         "class names, one per line (default: ImageNet for 1000 classes, CIFAR-10 for 10)", "FILE"},
+        {"normalize", OPT_STRING, &normalize, "imagenet | caffe | cifar | mnist | unit (default: by the net)", "N"},
+        {"input-size", OPT_INT, &input_size, "input side (default: the net's, 224 ImageNet, 32 CIFAR)", "S"},
+        {"json", OPT_FLAG, &json, "print one JSON object", NULL},
+        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
+    };
+    const int num_specs = sizeof specs / sizeof *specs;
+    char **opts = malloc((size_t)argc * sizeof *opts), **images = malloc((size_t)argc * sizeof *images);
+    if (!opts || !images) {
+        free(opts);
+        free(images);
+        fprintf(stderr, "senet classify: out of memory\n");
+        return 1;
+    }
+    int num_opts, num_images;
+    split_arguments(argc, argv, specs, num_specs, opts, &num_opts, images, &num_images);
+    int rc = parse_options("classify", usage_text, specs, num_specs, num_opts, opts, 0);
+    free(opts);
+    if (rc) {
+        if (rc > 0)
+            printf("\nImages are JPEG or PNG files. Without --weights the default model is used:\n"
+                   "%s (%s trained on CIFAR-10), in the current directory or beside the build one.\n",
+                   DEFAULT_MODEL_FILE, DEFAULT_MODEL_ARCH);
+        free(images);
+        return rc > 0 ? 0 : 2;
+    }
+    int status = 2;
+    senet_net *model = NULL;
+    class_names names = {0};
+    classifier c = {0};
+    char default_path[4096];
+    image_u8 img;
+    image_init(&img);
+    if (num_images == 0) {
+        fprintf(stderr, "senet classify: no image given (usage: senet classify %s)\n", usage_text);
+        goto done;
+    }
+    if (top < 1) {
+        fprintf(stderr, "senet classify: --top %ld must be at least 1\n", top);
+        goto done;
+    }
+    if (input_size < 0 || input_size > 4096 || (input_size && input_size < 16)) {
+        fprintf(stderr, "senet classify: --input-size %ld is out of range (16..4096)\n", input_size);
+        goto done;
+    }
+    if (!weights) {
+        if (default_model_path(default_path, sizeof default_path)) {
+            fprintf(stderr, "senet classify: no --weights given and no default model is available (%s was not found "
+                            "in the current directory or beside the build one); pass --arch and --weights\n",
+                    DEFAULT_MODEL_FILE);
+            goto done;
+        }
+        weights = default_path;
+        if (!net.arch)
+            net.arch = DEFAULT_MODEL_ARCH;
+    }
+    senet_config cfg;
+    if (net_config_from_options(&net, &cfg) || apply_threads("classify", threads))
+        goto done;
+    /* Nets made for 32x32 inputs get the CIFAR pipeline, all others ImageNet's. */
+    c.cifar = senet_arch_input_size(cfg.arch) == 32;
+    c.size = input_size ? (int)input_size : senet_arch_input_size(cfg.arch);
+    if (c.size <= 0)
+        c.size = 224;
+    if (preprocess_preset("imagenet-eval", c.size, normalize ? normalize : c.cifar ? "cifar" : "imagenet", &c.prep)) {
+        cli_error("classify", "--normalize", SENET_ERR_ARGUMENT);
+        goto done;
+    }
+    if (c.cifar)
+        c.prep.resize = c.size; /* resize (short side) straight to the input size, no crop margin */
+    status = 1;
+    if (class_names_for("classify", labels, cfg.num_classes, &names))
+        goto done;
+    model = open_net("classify", &cfg, weights);
+    if (!model)
+        goto done;
+    c.net = model;
+    c.classes = cfg.num_classes;
+    c.input = malloc((size_t)3 * c.size * c.size * sizeof *c.input);
+    c.logits = malloc((size_t)c.classes * sizeof *c.logits);
+    c.probs = malloc((size_t)c.classes * sizeof *c.probs);
+    int k = top < c.classes ? (int)top : c.classes;
+    int *best = malloc((size_t)k * sizeof *best);
+    if (!c.input || !c.logits || !c.probs || !best) {
+        free(best);
+        fprintf(stderr, "senet classify: out of memory\n");
+        goto done;
+    }
+
+    json_buf out = {0};
+    if (json) {
+        json_buf_puts(&out, "{\"arch\": ");
+        json_str(&out, cfg.arch);
+        json_buf_puts(&out, ", \"weights\": ");
+        json_str(&out, weights);
+        json_buf_puts(&out, ", \"num_classes\": ");
+        json_buf_int(&out, c.classes);
+        json_buf_puts(&out, ", \"input_size\": ");
+        json_buf_int(&out, c.size);
+        json_buf_puts(&out, ", \"images\": [");
+    }
+    int failures = 0;
+    char msg[1024], buf[32];
+    for (int i = 0; i < num_images; i++) {
+        int ok = classify_image(&c, images[i], &img, msg, sizeof msg) == 0;
+        if (!ok) {
+            fprintf(stderr, "senet classify: %s\n", msg);
+            failures++;
+        } else {
+            top_indices(c.probs, c.classes, k, best);
+        }
+        if (json) {
+            json_buf_puts(&out, i ? ", {\"path\": " : "{\"path\": ");
+            json_str(&out, images[i]);
+            if (!ok) {
+                json_buf_puts(&out, ", \"error\": ");
+                json_str(&out, msg);
+                json_buf_puts(&out, "}");
+                continue;
+            }
+            json_buf_puts(&out, ", \"top\": [");
+            for (int t = 0; t < k; t++) {
+                json_buf_puts(&out, t ? ", {\"class\": " : "{\"class\": ");
+                json_buf_int(&out, best[t]);
+                json_buf_puts(&out, ", \"name\": ");
+                json_str(&out, class_name(&names, best[t], buf, sizeof buf));
+                json_buf_puts(&out, ", \"probability\": ");
+                json_double(&out, c.probs[best[t]]);
+                json_buf_puts(&out, "}");
+            }
+            json_buf_puts(&out, "]}");
+        } else if (ok) {
+            printf("%s\n", images[i]);
+            for (int t = 0; t < k; t++)
+                printf("  %.4f  %s\n", c.probs[best[t]], class_name(&names, best[t], buf, sizeof buf));
+            fflush(stdout);
+        }
+    }
+    if (json) {
+        json_buf_puts(&out, "]}\n");
+        if (json_buf_failed(&out)) {
+            fprintf(stderr, "senet classify: out of memory\n");
+            failures++;
+        } else {
+            fwrite(out.data, 1, out.length, stdout);
+        }
+        json_buf_free(&out);
+    }
+    free(best);
+    status = failures ? 1 : 0;
+    if (failures && num_images > 1)
+        fprintf(stderr, "senet classify: %d of %d images could not be classified\n", failures, num_images);
+done:
+    image_free(&img);
+    free(c.input);
+    free(c.logits);
+    free(c.probs);
+    senet_net_free(model);
+    class_names_free(&names);
+    free(images);
+    return status;
+}

@@ -1,0 +1,126 @@
+/* senet eval: loss, top-1, top-5, per-class accuracy and a confusion matrix
+ * of a net on the test split of a dataset. */
+#include "args.h"
+#include "commands.h"
+#include "data_setup.h"
+#include "default_model.h"
+#include "evaluate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void print_text(const dataset *ds, const eval_result *r)
+{
+    printf("%lld images: loss %.4f, top-1 %.2f%%, top-5 %.2f%%\n", (long long)r->n, r->loss, r->top1, r->top5);
+    printf("\n%-16s %8s %8s\n", "class", "images", "top-1");
+    for (int c = 0; c < r->classes; c++)
+        if (r->per_class_total[c])
+            printf("%-16s %8lld %7.2f%%\n", dataset_class_name(ds, c), (long long)r->per_class_total[c],
+                   100.0 * r->per_class_correct[c] / r->per_class_total[c]);
+    if (!r->confusion || r->classes > 20)
+        return;
+    printf("\nconfusion (rows: truth, columns: prediction)\n%-12s", "");
+    for (int c = 0; c < r->classes; c++)
+        printf(" %6.6s", dataset_class_name(ds, c));
+    printf("\n");
+    for (int t = 0; t < r->classes; t++) {
+        printf("%-12.12s", dataset_class_name(ds, t));
+        for (int p = 0; p < r->classes; p++)
+            printf(" %6lld", (long long)r->confusion[t * r->classes + p]);
+        printf("\n");
+    }
+}
+
+static void print_json(const dataset *ds, const eval_result *r)
+{
+    printf("{\"n\": %lld, \"loss\": %.6f, \"top1\": %.4f, \"top5\": %.4f, \"per_class\": {", (long long)r->n, r->loss,
+           r->top1, r->top5);
+    for (int c = 0; c < r->classes; c++)
+        printf("%s\"%s\": %.4f", c ? ", " : "", dataset_class_name(ds, c),
+               r->per_class_total[c] ? 100.0 * r->per_class_correct[c] / r->per_class_total[c] : 0.0);
+    printf("}");
+    if (r->confusion) {
+        printf(", \"confusion\": [");
+        for (int t = 0; t < r->classes; t++) {
+            printf("%s[", t ? ", " : "");
+            for (int p = 0; p < r->classes; p++)
+                printf("%s%lld", p ? ", " : "", (long long)r->confusion[t * r->classes + p]);
+            printf("]");
+        }
+        printf("]");
+    }
+    printf("}\n");
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    net_options net = {0};
+    data_choice data = {0};
+    const char *weights = NULL;
+    long batch = 100, threads = 0, input_size = 0;
+    int json = 0, train_split = 0;
+    option_spec specs[] = {
+        NET_OPTION_SPECS(&net),
+        {"weights", OPT_STRING, &weights, "weights (default: the bundled se_resnet20 CIFAR-10 model)", "W"},
+        {"data", OPT_STRING, &data.path, "dataset: CIFAR binary files, an image folder, or IDX files", "PATH"},
+        {"data-format", OPT_STRING, &data.format, "cifar10 | cifar100 | folder | idx (default: detected)", "F"},
+        {"normalize", OPT_STRING, &data.normalize, "imagenet | caffe | cifar | mnist (default: by dataset)", "N"},
+        {"input-size", OPT_INT, &input_size, "evaluate at this size (default: the data's or the net's)", "S"},
+        {"train-split", OPT_FLAG, &train_split, "evaluate on the training split instead of the test split", NULL},
+        {"batch", OPT_INT, &batch, "batch size (100)", "N"},
+        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
+        {"json", OPT_FLAG, &json, "print one JSON object", NULL},
+    };
+    int rc = parse_options("eval", "--data PATH [--arch A --weights W] [options]", specs, sizeof specs / sizeof *specs,
+                           argc, argv, 2);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    char default_path[4096];
+    if (!weights) {
+        if (default_model_path(default_path, sizeof default_path)) {
+            fprintf(stderr, "senet eval: no --weights given and no default model found (%s)\n", DEFAULT_MODEL_FILE);
+            return 2;
+        }
+        weights = default_path;
+        if (!net.arch)
+            net.arch = DEFAULT_MODEL_ARCH;
+    }
+    senet_config cfg;
+    if (net_config_from_options(&net, &cfg) || apply_threads("eval", threads))
+        return 2;
+    if (batch < 1 || batch > 65536 || input_size < 0 || input_size > 16384) {
+        fprintf(stderr, "senet eval: --batch must be in 1..65536 and --input-size in 0..16384\n");
+        return 2;
+    }
+    data.input_size = (int)input_size;
+    dataset *ds = NULL;
+    preprocess prep;
+    if (data_open("eval", &data, train_split, 0, &ds, &prep, senet_arch_input_size(cfg.arch)))
+        return 1;
+    if (dataset_num_classes(ds) != cfg.num_classes) {
+        fprintf(stderr, "senet eval: %s has %d classes, the net %d (use --num-classes)\n", data.path,
+                dataset_num_classes(ds), cfg.num_classes);
+        dataset_free(ds);
+        return 1;
+    }
+    senet_net *model = open_net("eval", &cfg, weights);
+    loader *l = model ? data_loader("eval", ds, &prep, (int)batch, 0, 0) : NULL;
+    int status = 1;
+    if (l) {
+        eval_result r;
+        status = evaluate(model, l, cfg.num_classes, &r);
+        if (status) {
+            cli_error("eval", "", status);
+        } else {
+            if (json)
+                print_json(ds, &r);
+            else
+                print_text(ds, &r);
+            eval_result_free(&r);
+        }
+    }
+    loader_free(l);
+    senet_net_free(model);
+    dataset_free(ds);
+    return status ? 1 : 0;
+}

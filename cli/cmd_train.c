@@ -1,0 +1,355 @@
+/* senet train: SGD on a dataset with a learning-rate schedule, evaluation
+ * every epoch, an atomic checkpoint every epoch (and every N steps if asked),
+ * exact resume, a progress bar, a JSON-lines metrics log and final weights.
+ *
+ * Resume is exact because everything that decides the next step is in the
+ * checkpoint or derived from it: weights, BN statistics, momentum, the
+ * dropout RNG, and the position (epoch, batch) from which the loader
+ * rebuilds the data order and augmentation (they depend on seed, epoch and
+ * position only). With the same seed and thread count, a resumed run ends
+ * with the same weights, bit for bit, as one never interrupted. */
+#define _POSIX_C_SOURCE 200809L
+#include "args.h"
+#include "commands.h"
+#include "data_setup.h"
+#include "evaluate.h"
+#include "progress.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct train_options {
+    data_choice data;
+    const char *out, *resume, *output, *schedule, *milestones;
+    long epochs, batch, seed, threads, log_every, checkpoint_every, max_steps, eval_every, input_size;
+    double lr, momentum, weight_decay, gamma, warmup, min_lr, smoothing, dropout;
+    int nesterov, no_decay_1d;
+} train_options;
+
+static int make_dir(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+static int parse_schedule(const train_options *o, senet_lr_schedule *s)
+{
+    memset(s, 0, sizeof *s);
+    s->base_lr = o->lr;
+    s->gamma = o->gamma;
+    s->total_epochs = (double)o->epochs;
+    s->min_lr = o->min_lr;
+    s->warmup_epochs = o->warmup;
+    s->warmup_start = 0.1;
+    if (strcmp(o->schedule, "constant") == 0) {
+        s->kind = SENET_LR_CONSTANT;
+    } else if (strcmp(o->schedule, "cosine") == 0) {
+        s->kind = SENET_LR_COSINE;
+    } else if (strcmp(o->schedule, "multistep") == 0) {
+        s->kind = SENET_LR_MULTISTEP;
+        const char *p = o->milestones;
+        while (p && *p && s->num_milestones < 8) {
+            char *end;
+            long m = strtol(p, &end, 10);
+            if (end == p || m < 1 || (s->num_milestones && m <= s->milestones[s->num_milestones - 1]))
+                return fprintf(stderr, "senet train: --milestones expects increasing epochs like 90,135\n"), -1;
+            s->milestones[s->num_milestones++] = (int)m;
+            p = *end == ',' ? end + 1 : end;
+            if (*end && *end != ',')
+                return fprintf(stderr, "senet train: --milestones expects increasing epochs like 90,135\n"), -1;
+        }
+        if (!o->milestones) { /* the CIFAR recipe: x0.1 at 50% and 75% of training */
+            s->milestones[0] = (int)(o->epochs / 2);
+            s->milestones[1] = (int)(o->epochs * 3 / 4);
+            s->num_milestones = s->milestones[0] >= 1 && s->milestones[1] > s->milestones[0] ? 2 : 0;
+        }
+    } else {
+        fprintf(stderr, "senet train: unknown --schedule '%s' (cosine | multistep | constant)\n", o->schedule);
+        return -1;
+    }
+    return 0;
+}
+
+/* The run: everything the loop touches. */
+typedef struct run {
+    const train_options *o;
+    senet_net *net;
+    const senet_config *cfg;
+    dataset *train_set, *test_set;
+    loader *train_loader, *test_loader;
+    senet_lr_schedule schedule;
+    senet_sgd_options sgd;
+    char checkpoint_path[4096], log_path[4096], final_path[4096];
+    FILE *log;
+    progress bar;
+} run;
+
+static int save_checkpoint(run *r, int64_t epoch, int64_t batch, int64_t step)
+{
+    senet_checkpoint_info info = {epoch, step, batch, (uint64_t)r->o->seed, ""};
+    snprintf(info.note, sizeof info.note, "senet train --arch %s --data %s", r->cfg->arch, r->o->data.path);
+    int status = senet_checkpoint_save(r->net, r->checkpoint_path, &info);
+    if (status) {
+        progress_break(&r->bar);
+        cli_error("train", "cannot write the checkpoint", status);
+    }
+    return status;
+}
+
+static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, int *stopped)
+{
+    const train_options *o = r->o;
+    int64_t batches = loader_num_batches(r->train_loader);
+    int status = loader_start_epoch(r->train_loader, epoch, first_batch);
+    double loss_sum = 0;
+    int64_t seen = 0, hits = 0;
+    double started = now_seconds();
+    while (!status) {
+        loader_batch b;
+        status = loader_next(r->train_loader, &b);
+        if (status || b.end)
+            break;
+        double lr = senet_lr_at(&r->schedule, epoch + (double)b.batch / batches);
+        r->sgd.lr = (float)lr;
+        float loss;
+        status = senet_net_forward_backward(r->net, b.images, b.labels, b.n, b.h, b.w, (float)o->smoothing, &loss);
+        if (status == SENET_ERR_NUMERIC) {
+            progress_break(&r->bar);
+            fprintf(stderr,
+                    "senet train: the loss became %g at step %lld (epoch %lld, batch %lld); stopped.\n"
+                    "The last good checkpoint is %s. Resume with a lower learning rate, e.g.\n"
+                    "  senet train ... --resume %s --lr %g\n",
+                    loss, (long long)*step + 1, (long long)epoch + 1, (long long)b.batch + 1, r->checkpoint_path,
+                    r->checkpoint_path, o->lr / 10);
+            return status;
+        }
+        if (!status)
+            status = senet_sgd_step(r->net, &r->sgd);
+        if (status)
+            break;
+        int n;
+        const float *logits = senet_net_last_logits(r->net, &n);
+        for (int i = 0; i < b.n; i++) {
+            int t1, t5;
+            topk_hits(logits + (size_t)i * r->cfg->num_classes, r->cfg->num_classes, b.labels[i], &t1, &t5);
+            hits += t1;
+        }
+        loss_sum += (double)loss * b.n;
+        seen += b.n;
+        progress_step(&r->bar, epoch, o->epochs, b.batch, batches, *step, loss, lr, b.n);
+        ++*step;
+        if (*step % o->log_every == 0)
+            fprintf(r->log, "{\"type\": \"step\", \"epoch\": %.5f, \"step\": %lld, \"loss\": %.6f, \"lr\": %.8g}\n",
+                    epoch + (double)(b.batch + 1) / batches, (long long)*step, loss, lr);
+        int at_limit = o->max_steps && *step >= o->max_steps;
+        if ((o->checkpoint_every && *step % o->checkpoint_every == 0) || at_limit) {
+            fflush(r->log);
+            if ((status = save_checkpoint(r, epoch, b.batch + 1, *step)))
+                return status;
+        }
+        if (at_limit) {
+            *stopped = 1;
+            progress_break(&r->bar);
+            fprintf(stderr, "senet train: stopped after %lld steps (--max-steps); resume with --resume %s\n",
+                    (long long)*step, r->checkpoint_path);
+            return SENET_OK;
+        }
+    }
+    if (status) {
+        progress_break(&r->bar);
+        cli_error("train", "", status);
+        return status;
+    }
+    progress_break(&r->bar);
+    double train_loss = seen ? loss_sum / seen : 0, train_top1 = seen ? 100.0 * hits / seen : 0;
+    double seconds = now_seconds() - started;
+    int do_eval = r->test_loader && ((epoch + 1) % o->eval_every == 0 || epoch + 1 == o->epochs);
+    eval_result ev = {0};
+    if (do_eval && (status = evaluate(r->net, r->test_loader, r->cfg->num_classes, &ev))) {
+        cli_error("train", "evaluation failed", status);
+        return status;
+    }
+    fprintf(r->log, "{\"type\": \"epoch\", \"epoch\": %lld, \"step\": %lld, \"train_loss\": %.6f, \"train_top1\": %.4f",
+            (long long)epoch + 1, (long long)*step, train_loss, train_top1);
+    if (do_eval)
+        fprintf(r->log, ", \"test_loss\": %.6f, \"test_top1\": %.4f, \"test_top5\": %.4f", ev.loss, ev.top1, ev.top5);
+    fprintf(r->log, ", \"seconds\": %.2f}\n", seconds);
+    fflush(r->log);
+    fprintf(stderr, "epoch %lld/%ld: train loss %.4f top-1 %.2f%%", (long long)epoch + 1, o->epochs, train_loss,
+            train_top1);
+    if (do_eval)
+        fprintf(stderr, " | test loss %.4f top-1 %.2f%% top-5 %.2f%%", ev.loss, ev.top1, ev.top5);
+    fprintf(stderr, " | %.0f s, %.0f img/s\n", seconds, seconds > 0 ? seen / seconds : 0);
+    eval_result_free(&ev);
+    return save_checkpoint(r, epoch + 1, 0, *step);
+}
+
+static int open_data(run *r, senet_config *cfg, const char *num_classes_given)
+{
+    const train_options *o = r->o;
+    preprocess train_prep, test_prep;
+    int size = senet_arch_input_size(cfg->arch);
+    if (data_open("train", &o->data, 1, 1, &r->train_set, &train_prep, size))
+        return -1;
+    int classes = dataset_num_classes(r->train_set);
+    if (!num_classes_given)
+        cfg->num_classes = classes;
+    else if (classes != cfg->num_classes) {
+        fprintf(stderr, "senet train: %s has %d classes, --num-classes says %d\n", o->data.path, classes,
+                cfg->num_classes);
+        return -1;
+    }
+    if (data_open("train", &o->data, 0, 0, &r->test_set, &test_prep, size)) {
+        fprintf(stderr, "senet train: no test split in %s: training without evaluation\n", o->data.path);
+        r->test_set = NULL;
+    }
+    r->train_loader = data_loader("train", r->train_set, &train_prep, (int)o->batch, (uint64_t)o->seed, 1);
+    if (!r->train_loader)
+        return -1;
+    if (r->test_set && !(r->test_loader = data_loader("train", r->test_set, &test_prep, 200, 0, 0)))
+        return -1;
+    return 0;
+}
+
+static void free_run(run *r)
+{
+    loader_free(r->train_loader);
+    loader_free(r->test_loader);
+    dataset_free(r->train_set);
+    dataset_free(r->test_set);
+    senet_net_free(r->net);
+    if (r->log)
+        fclose(r->log);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    net_options net = {0};
+    train_options o = {.out = NULL, .schedule = "cosine", .epochs = 1, .batch = 128, .log_every = 1,
+                       .eval_every = 1, .lr = 0.1, .momentum = 0.9, .weight_decay = 5e-4, .gamma = 0.1,
+                       .dropout = -1, .threads = 0};
+    option_spec specs[] = {
+        NET_OPTION_SPECS(&net),
+        {"data", OPT_STRING, &o.data.path, "dataset: CIFAR binary files, an image folder, or IDX files", "PATH"},
+        {"data-format", OPT_STRING, &o.data.format, "cifar10 | cifar100 | folder | idx (default: detected)", "F"},
+        {"normalize", OPT_STRING, &o.data.normalize, "imagenet | caffe | cifar | mnist (default: by dataset)", "N"},
+        {"input-size", OPT_INT, &o.input_size, "train at this size (default: the data's, or 224 for folders)", "S"},
+        {"epochs", OPT_INT, &o.epochs, "epochs (1)", "E"},
+        {"batch", OPT_INT, &o.batch, "batch size (128)", "N"},
+        {"lr", OPT_FLOAT, &o.lr, "base learning rate (0.1)", "F"},
+        {"schedule", OPT_STRING, &o.schedule, "cosine | multistep | constant (cosine)", "S"},
+        {"milestones", OPT_STRING, &o.milestones, "multistep epochs (default: 50% and 75% of --epochs)", "LIST"},
+        {"gamma", OPT_FLOAT, &o.gamma, "multistep factor (0.1)", "F"},
+        {"min-lr", OPT_FLOAT, &o.min_lr, "cosine floor (0)", "F"},
+        {"warmup", OPT_FLOAT, &o.warmup, "linear warm-up epochs from 0.1 x lr (0)", "E"},
+        {"momentum", OPT_FLOAT, &o.momentum, "momentum (0.9)", "F"},
+        {"nesterov", OPT_FLAG, &o.nesterov, "Nesterov momentum", NULL},
+        {"weight-decay", OPT_FLOAT, &o.weight_decay, "weight decay (5e-4)", "F"},
+        {"no-decay-bn-bias", OPT_FLAG, &o.no_decay_1d, "no weight decay on BN parameters and biases", NULL},
+        {"label-smoothing", OPT_FLOAT, &o.smoothing, "label smoothing (0)", "F"},
+        {"dropout", OPT_FLOAT, &o.dropout, "dropout before the classifier (default: the architecture's)", "P"},
+        {"seed", OPT_INT, &o.seed, "seed of initialisation, data order and augmentation (0)", "S"},
+        {"threads", OPT_INT, &o.threads, "threads (default: all cores)", "T"},
+        {"out", OPT_STRING, &o.out, "folder for checkpoint.safetensors, log.jsonl, final.safetensors (runs/ARCH)", "DIR"},
+        {"output", OPT_STRING, &o.output, "also write the final weights here", "W"},
+        {"resume", OPT_STRING, &o.resume, "continue the run of this checkpoint", "CKPT"},
+        {"eval-every", OPT_INT, &o.eval_every, "evaluate every E epochs (1)", "E"},
+        {"checkpoint-every", OPT_INT, &o.checkpoint_every, "also checkpoint every N steps (0: epochs only)", "N"},
+        {"log-every", OPT_INT, &o.log_every, "log a step line every N steps (1)", "N"},
+        {"max-steps", OPT_INT, &o.max_steps, "stop (with a checkpoint) after N steps in all", "N"},
+    };
+    int rc = parse_options("train", "--arch A --data PATH [options]", specs, sizeof specs / sizeof *specs, argc, argv, 2);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    senet_config cfg;
+    if (net_config_from_options(&net, &cfg) || apply_threads("train", o.threads))
+        return 2;
+    if (o.epochs < 1 || o.epochs > 100000 || o.batch < 1 || o.batch > 65536 || o.log_every < 1 || o.eval_every < 1 ||
+        o.checkpoint_every < 0 || o.max_steps < 0 || o.seed < 0 || o.input_size < 0 || o.input_size > 16384 ||
+        !(o.lr > 0) || o.momentum < 0 || o.weight_decay < 0 || o.smoothing < 0 || o.smoothing >= 1 || o.warmup < 0) {
+        fprintf(stderr, "senet train: an option is out of range (see 'senet train --help')\n");
+        return 2;
+    }
+    if (o.dropout >= 0)
+        cfg.dropout = (float)o.dropout;
+    o.data.input_size = (int)o.input_size;
+    run r;
+    memset(&r, 0, sizeof r);
+    r.o = &o;
+    r.cfg = &cfg;
+    r.sgd = (senet_sgd_options){(float)o.lr, (float)o.momentum, (float)o.weight_decay, o.nesterov, o.no_decay_1d};
+    if (parse_schedule(&o, &r.schedule))
+        return 2;
+    char default_out[64];
+    snprintf(default_out, sizeof default_out, "runs/%s", cfg.arch);
+    const char *out = o.out ? o.out : default_out;
+    if (make_dir(out)) {
+        fprintf(stderr, "senet train: cannot create the folder %s: %s\n", out, strerror(errno));
+        return 1;
+    }
+    snprintf(r.checkpoint_path, sizeof r.checkpoint_path, "%s/checkpoint.safetensors", out);
+    snprintf(r.log_path, sizeof r.log_path, "%s/log.jsonl", out);
+    snprintf(r.final_path, sizeof r.final_path, "%s/final.safetensors", out);
+    int status = 1;
+    int64_t epoch = 0, batch = 0, step = 0;
+    if (open_data(&r, &cfg, net.num_classes ? "given" : NULL))
+        goto done;
+    if (!(r.net = open_net("train", &cfg, NULL)) || senet_net_init(r.net, (uint64_t)o.seed))
+        goto done;
+    r.cfg = senet_net_config(r.net);
+    if (o.resume) {
+        senet_checkpoint_info info;
+        int s = senet_checkpoint_load(r.net, o.resume, &info);
+        if (s) {
+            cli_error("train", "cannot resume", s);
+            goto done;
+        }
+        if (info.seed != (uint64_t)o.seed) {
+            fprintf(stderr, "senet train: %s was written with --seed %llu; pass the same seed to resume it\n",
+                    o.resume, (unsigned long long)info.seed);
+            goto done;
+        }
+        epoch = info.epoch, batch = info.batch, step = info.step;
+        fprintf(stderr, "senet train: resuming %s at epoch %lld, batch %lld, step %lld\n", o.resume,
+                (long long)epoch + 1, (long long)batch, (long long)step);
+    }
+    r.log = fopen(r.log_path, o.resume ? "a" : "w");
+    if (!r.log) {
+        fprintf(stderr, "senet train: cannot write %s: %s\n", r.log_path, strerror(errno));
+        goto done;
+    }
+    fprintf(stderr, "senet train: %s on %s (%lld images, %d classes), %ld epochs of %lld batches of %ld, %s\n",
+            r.cfg->arch, o.data.path, (long long)dataset_count(r.train_set), r.cfg->num_classes, o.epochs,
+            (long long)loader_num_batches(r.train_loader), o.batch, out);
+    progress_init(&r.bar, 50);
+    int stopped = 0;
+    for (; epoch < o.epochs && !stopped; epoch++, batch = 0)
+        if (run_epoch(&r, epoch, batch, &step, &stopped))
+            goto done;
+    if (!stopped) {
+        int s = senet_net_save(r.net, r.final_path);
+        if (!s && o.output)
+            s = senet_net_save(r.net, o.output);
+        if (s) {
+            cli_error("train", "cannot write the final weights", s);
+            goto done;
+        }
+        fprintf(stderr, "senet train: final weights in %s%s%s\n", r.final_path, o.output ? " and " : "",
+                o.output ? o.output : "");
+    }
+    status = 0;
+done:
+    free_run(&r);
+    return status;
+}
