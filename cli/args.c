@@ -226,3 +226,13 @@ int apply_threads(const char *command, long threads)
     senet_set_threads((int)threads);
     return 0;
 }
+
+int parse_net_command(const char *command, const char *usage, option_spec *specs, int num_specs, int argc,
+                      char **argv, const net_options *net, senet_config *cfg, int *exit_code)
+{
+    int rc = parse_options(command, usage, specs, num_specs, argc, argv, 2);
+    *exit_code = rc > 0 ? 0 : 2;
+    if (rc)
+        return -1;
+    return net_config_from_options(net, cfg) ? -1 : 0;
+}

@@ -38,6 +38,11 @@ typedef struct net_options {
 int parse_options(const char *command, const char *usage, option_spec *specs, int num_specs, int argc, char **argv,
                   int first);
 
+/* parse_options, then net_config_from_options: 0 to go on, otherwise the
+ * command returns *exit_code (0 after --help, 2 on a usage error). */
+int parse_net_command(const char *command, const char *usage, option_spec *specs, int num_specs, int argc,
+                      char **argv, const net_options *net, senet_config *cfg, int *exit_code);
+
 /* Turns net options into a config; prints an error and returns -1 on a bad value. */
 int net_config_from_options(const net_options *o, senet_config *cfg);
 

@@ -13,13 +13,11 @@ int cmd_convert(int argc, char **argv)
         {"weights", OPT_STRING, &weights, "weights to read (.safetensors)", "W"},
         {"output", OPT_STRING, &output, "weights to write (.safetensors, F32)", "OUT"},
     };
-    int rc = parse_options("convert", "--arch A --weights W --output OUT [options]", specs,
-                           sizeof specs / sizeof *specs, argc, argv, 2);
-    if (rc)
-        return rc > 0 ? 0 : 2;
     senet_config cfg;
-    if (net_config_from_options(&net, &cfg))
-        return 2;
+    int exit_code;
+    if (parse_net_command("convert", "--arch A --weights W --output OUT [options]", specs, sizeof specs / sizeof *specs, argc, argv, &net, &cfg,
+                          &exit_code))
+        return exit_code;
     if (!weights || !output) {
         fprintf(stderr, "senet convert: --weights and --output are required\n");
         return 2;

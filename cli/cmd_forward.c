@@ -19,13 +19,11 @@ int cmd_forward(int argc, char **argv)
         {"output", OPT_STRING, &output, "file to write 'logits' F32 (N, K) to", "OUT"},
         {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
     };
-    int rc = parse_options("forward", "--arch A --weights W --input IN --output OUT [options]", specs,
-                           sizeof specs / sizeof *specs, argc, argv, 2);
-    if (rc)
-        return rc > 0 ? 0 : 2;
     senet_config cfg;
-    if (net_config_from_options(&net, &cfg))
-        return 2;
+    int exit_code;
+    if (parse_net_command("forward", "--arch A --weights W --input IN --output OUT [options]", specs, sizeof specs / sizeof *specs, argc, argv, &net, &cfg,
+                          &exit_code))
+        return exit_code;
     if (!weights || !input || !output) {
         fprintf(stderr, "senet forward: --weights, --input and --output are required\n");
         return 2;

@@ -14,13 +14,11 @@ int cmd_init(int argc, char **argv)
         {"seed", OPT_INT, &seed, "random seed (0)", "S"},
         {"output", OPT_STRING, &output, "weights file to write (.safetensors)", "W"},
     };
-    int rc = parse_options("init", "--arch A --output W [--seed S] [options]", specs, sizeof specs / sizeof *specs,
-                           argc, argv, 2);
-    if (rc)
-        return rc > 0 ? 0 : 2;
     senet_config cfg;
-    if (net_config_from_options(&net, &cfg))
-        return 2;
+    int exit_code;
+    if (parse_net_command("init", "--arch A --output W [--seed S] [options]", specs, sizeof specs / sizeof *specs,
+                          argc, argv, &net, &cfg, &exit_code))
+        return exit_code;
     if (!output) {
         fprintf(stderr, "senet init: --output is required\n");
         return 2;

@@ -30,13 +30,11 @@ int cmd_step(int argc, char **argv)
         {"dropout", OPT_FLOAT, &dropout, "dropout before the classifier (0: off, whatever the architecture)", "P"},
         {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
     };
-    int rc = parse_options("step", "--arch A --weights W --input IN --output OUT [options]", specs,
-                           sizeof specs / sizeof *specs, argc, argv, 2);
-    if (rc)
-        return rc > 0 ? 0 : 2;
     senet_config cfg;
-    if (net_config_from_options(&net, &cfg))
-        return 2;
+    int exit_code;
+    if (parse_net_command("step", "--arch A --weights W --input IN --output OUT [options]", specs, sizeof specs / sizeof *specs, argc, argv, &net, &cfg,
+                          &exit_code))
+        return exit_code;
     if (!weights || !input || !output) {
         fprintf(stderr, "senet step: --weights, --input and --output are required\n");
         return 2;
