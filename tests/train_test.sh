@@ -49,7 +49,7 @@ short=(--epochs 2 --checkpoint-every 7)
 "$senet" train "${common[@]}" "${short[@]}" --out "$tmp/straight" >/dev/null 2>&1
 "$senet" train "${common[@]}" "${short[@]}" --out "$tmp/killed" >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 200); do
+for _ in $(seq 3000); do  # up to 5 minutes: sanitizer builds are slow
   grep -q '"step": 12,' "$tmp/killed/log.jsonl" 2>/dev/null && break
   sleep 0.1
 done
