@@ -93,7 +93,7 @@ int cmd_bench(int argc, char **argv)
         {"train", OPT_FLAG, &train, "time training steps (forward, backward, SGD) instead of inference", NULL},
         {"runs", OPT_INT, &runs, "timed passes (10)", "R"},
         {"warmup", OPT_INT, &warmup, "untimed passes first (2)", "W"},
-        {"seed", OPT_INT, &seed, "seed of the weights, input and labels (0)", "S"},
+        {"seed", OPT_INT, &seed, "seed of the weights, input and labels (0)", "SEED"},
         {"peak", OPT_FLOAT, &peak_per_core, "fp32 peak GFLOP/s of one core (175: the reference machine)", "G"},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},
     };

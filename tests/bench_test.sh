@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# 'senet bench' end to end: the JSON of an inference and a training run has
+# every key, with positive numbers, and bad options exit non-zero.
+# Usage: bench_test.sh path/to/senet
+set -u
+senet=$1
+passed=0 failed=0
+
+pass() { passed=$((passed + 1)); }
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL: $*"
+}
+
+# check_json LABEL JSON TRAIN: every key present, the numbers positive, train as expected
+check_json() {
+  local label=$1 json=$2 train=$3 key value
+  for key in ms_median ms_min img_per_s gflops peak_fraction peak_rss_mb batch threads macs_per_image; do
+    value=$(printf '%s\n' "$json" | grep -Eo "\"$key\": [0-9.eE+-]+" | head -1 | sed 's/.*: //')
+    if [ -n "$value" ] && awk -v v="$value" 'BEGIN { exit !(v + 0 > 0) }'; then
+      pass
+    else
+      fail "$label: \"$key\" missing or not positive in: $json"
+    fi
+  done
+  for key in '"arch": "se_resnet20"' '"batch": 2' '"input_size": \[32, 32\]' "\"train\": $train" '"ms_runs": \['; do
+    if printf '%s\n' "$json" | grep -Eq -- "$key"; then pass; else fail "$label: no $key in: $json"; fi
+  done
+  if [ "$(printf '%s\n' "$json" | grep -c .)" -eq 1 ] && printf '%s' "$json" | grep -Eq '^\{.*\}$'; then
+    pass
+  else
+    fail "$label: not one JSON object on one line: $json"
+  fi
+}
+
+# expect_status WANT PATTERN -- command...: exit status and a regex on stderr
+expect_status() {
+  local want=$1 pattern=$2 out status
+  shift 3
+  out=$("$@" 2>&1 >/dev/null)
+  status=$?
+  if [ "$status" -eq "$want" ] && printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
+    pass
+  else
+    fail "$* -> status $status (want $want), stderr: $(printf '%s' "$out" | head -3)"
+  fi
+}
+
+for mode in inference train; do
+  extra=() train=false
+  [ $mode = train ] && extra=(--train) train=true
+  json=$("$senet" bench --arch se_resnet20 --batch 2 --runs 2 --warmup 1 --json "${extra[@]}")
+  status=$?
+  if [ $status -eq 0 ]; then pass; else fail "bench $mode exited $status"; fi
+  check_json "$mode" "$json" "$train"
+done
+
+text=$("$senet" bench --arch se_resnet20 --runs 1 --warmup 0 --threads 1)
+if printf '%s\n' "$text" | grep -Eq 'median [0-9.]+ ms, min [0-9.]+ ms' &&
+   printf '%s\n' "$text" | grep -Eq 'of peak \(175 GFLOP/s' && printf '%s\n' "$text" | grep -Eq 'peak RSS +[0-9.]+ MB'; then
+  pass
+else
+  fail "text report: $text"
+fi
+
+expect_status 0 '' -- "$senet" bench --help
+expect_status 2 "unknown option '--bogus'" -- "$senet" bench --arch se_resnet20 --bogus 1
+expect_status 2 '--arch is required' -- "$senet" bench --runs 1
+expect_status 2 '--batch 0 is out of range' -- "$senet" bench --arch se_resnet20 --batch 0
+expect_status 2 '--runs 0 is out of range' -- "$senet" bench --arch se_resnet20 --runs 0
+expect_status 2 '--warmup -1 is out of range' -- "$senet" bench --arch se_resnet20 --warmup -1
+expect_status 2 '--threads expects an integer' -- "$senet" bench --arch se_resnet20 --threads two
+expect_status 2 '--input-size expects' -- "$senet" bench --arch se_resnet20 --input-size 0
+expect_status 2 'unknown architecture' -- "$senet" bench --arch se_resnet21
+expect_status 1 'input size 8x8 is out of range' -- "$senet" bench --arch se_resnet50 --input-size 8 --runs 1
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
