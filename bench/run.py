@@ -292,7 +292,8 @@ def write_report(path, meta, results, infos):
     add("one core, 345 on both), x3 multiply-adds for a training step.")
     add("")
     add("**The machine is shared with other engineers' jobs and the numbers are noisy.** Load average at the")
-    add("start: %s (1, 5, 15 min). The `busy` columns give the share of the two cores that other processes" % meta["load_start"])
+    add("start: %s (1, 5, 15 min). The `busy` columns give the share of the two cores that other processes"
+        % meta["load_start"])
     add("used while each engine ran (the machine's busy CPU time less the benchmark's own, over the engine's")
     add("process lifetime, so including its start-up): with 2 threads, 50% busy means one of our threads")
     add("waits for a core. Before each case the benchmark waits (up to %.0f s, %.0f s in all) until others use" % (
@@ -317,7 +318,8 @@ def write_report(path, meta, results, infos):
     add("")
     add("## Inference (eval mode, 224x224, ms per batch)")
     add("")
-    add("| arch | batch | threads | senet | PyTorch | ONNX RT | senet ÷ PyTorch | senet ÷ ORT | % peak senet / PT / ORT | busy senet / PT / ORT |")
+    add("| arch | batch | threads | senet | PyTorch | ONNX RT | senet ÷ PyTorch | senet ÷ ORT "
+        "| % peak senet / PT / ORT | busy senet / PT / ORT |")
     add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
     for r in inf:
         e, macs = r["engines"], infos[r["arch"]]["macs"]
@@ -531,7 +533,7 @@ def main():
     a = p.parse_args()
     out = a.output or os.path.join(ROOT, "build/bench/BENCHMARKS.quick.md" if a.quick else "docs/BENCHMARKS.md")
     if a.report_only:
-        with open(os.path.join(WORK, "results.json")) as f:
+        with open(os.path.join(WORK, "results.quick.json" if a.quick else "results.json")) as f:
             saved = json.load(f)
         write_report(out, saved["meta"], saved["results"], saved["archs"])
         return
@@ -579,12 +581,12 @@ def main():
 
     meta["elapsed_s"] = time.time() - started
     meta["waited_s"] = total_waited
-    os.makedirs(WORK, exist_ok=True)
-    with open(os.path.join(WORK, "results.json"), "w") as f:
+    raw = os.path.join(WORK, "results.quick.json" if a.quick else "results.json")
+    with open(raw, "w") as f:
         json.dump({"meta": meta, "archs": infos, "results": results}, f, indent=1)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     write_report(out, meta, results, infos)
-    log("wrote %s and %s" % (os.path.relpath(out, ROOT), os.path.relpath(os.path.join(WORK, "results.json"), ROOT)))
+    log("wrote %s and %s" % (os.path.relpath(out, ROOT), os.path.relpath(raw, ROOT)))
 
 
 if __name__ == "__main__":
