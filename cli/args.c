@@ -236,3 +236,15 @@ int parse_net_command(const char *command, const char *usage, option_spec *specs
         return -1;
     return net_config_from_options(net, cfg) ? -1 : 0;
 }
+
+int parse_size(const char *text, int *h, int *w)
+{
+    char extra;
+    if (sscanf(text, "%dx%d%c", h, w, &extra) == 2 && *h > 0 && *w > 0)
+        return 0;
+    if (sscanf(text, "%d%c", h, &extra) == 1 && *h > 0) {
+        *w = *h;
+        return 0;
+    }
+    return -1;
+}

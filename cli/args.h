@@ -53,6 +53,9 @@ senet_net *open_net(const char *command, const senet_config *cfg, const char *we
 /* Applies --threads (0: all cores); prints an error and returns -1 when out of range. */
 int apply_threads(const char *command, long threads);
 
+/* An input size "S" or "HxW" (positive); 0 or -1 on a bad text. */
+int parse_size(const char *text, int *h, int *w);
+
 /* Prints "senet COMMAND: message" to stderr (with the library's last error when status != 0). */
 void cli_error(const char *command, const char *message, int status);
 

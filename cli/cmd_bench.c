@@ -37,18 +37,6 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* "S" or "HxW" */
-static int parse_size(const char *text, int *h, int *w)
-{
-    char extra;
-    if (sscanf(text, "%dx%d%c", h, w, &extra) == 2 && *h > 0 && *w > 0)
-        return 0;
-    if (sscanf(text, "%d%c", h, &extra) == 1 && *h > 0) {
-        *w = *h;
-        return 0;
-    }
-    return -1;
-}
 
 /* splitmix64: the benchmark's input and labels only need to be arbitrary and reproducible. */
 static uint64_t next_random(uint64_t *state)

@@ -9,18 +9,6 @@
 static const char *const squeeze_names[] = {"avg", "max"}, *const gate_names[] = {"sigmoid", "tanh", "relu"},
                          *const mode_names[] = {"standard", "pre", "post", "identity"};
 
-/* "S" or "HxW" */
-static int parse_size(const char *text, int *h, int *w)
-{
-    char extra;
-    if (sscanf(text, "%dx%d%c", h, w, &extra) == 2 && *h > 0 && *w > 0)
-        return 0;
-    if (sscanf(text, "%d%c", h, &extra) == 1 && *h > 0) {
-        *w = *h;
-        return 0;
-    }
-    return -1;
-}
 
 static void stages_text(unsigned mask, char *buf, size_t size)
 {
