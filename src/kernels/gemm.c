@@ -28,14 +28,14 @@ static inline real a_at(const real *a, int lda, int trans, int i, int p)
     return trans ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p];
 }
 
-/* A[i0:i0+mc, p0:p0+kc] -> panels of MR rows, each stored k-major (kc x MR), zero-padded. */
-static void pack_a(real *dst, const real *a, int lda, int trans, int i0, int mc, int p0, int kc)
+/* A[i0:i0+mc, p0:p0+kc] -> panels of MR rows, each stored k-major (kc x MR), zero-padded.
+ * Only transposed A is packed (see the macro kernel); its MR values per k are contiguous. */
+static void pack_a_trans(real *dst, const real *a, int lda, int i0, int mc, int p0, int kc)
 {
     for (int ip = 0; ip < mc; ip += MR) {
         int rows = mc - ip < MR ? mc - ip : MR;
         for (int p = 0; p < kc; p++) {
-            for (int r = 0; r < rows; r++)
-                dst[r] = a_at(a, lda, trans, i0 + ip + r, p0 + p);
+            memcpy(dst, a + (size_t)(p0 + p) * lda + i0 + ip, (size_t)rows * sizeof(real));
             for (int r = rows; r < MR; r++)
                 dst[r] = 0;
             dst += MR;
@@ -61,54 +61,81 @@ static void pack_b_panel(real *dst, const real *b, int ldb, int trans, int p0, i
 
 /* One MR x NR tile, C += alpha * sum_p a[p][0:MR] (outer) b[p][0:NR], computed in
  * slices of two vectors per row so that the 2*MR accumulators stay in
- * registers whatever the vector width (64 bytes: one slice; 32: two; 16: four). */
+ * registers whatever the vector width (64 bytes: one slice; 32: two; 16: four).
+ * A is read through strides: packed panels (rs 1, cs MR) or, when A is an
+ * untransposed row-major matrix, straight from its rows (rs lda, cs 1), which
+ * saves the copy that dominates when N is small (16-64 output channels).
+ * A slice with no more than one vector of columns left uses one accumulator
+ * per row, so a 16-channel layer does not compute 32. */
 #define DEFINE_MACRO_KERNEL(name, attr, vtype, width)                                                \
     typedef real vtype __attribute__((vector_size((width) * sizeof(real)), aligned(4)));            \
-    attr static void name##_tile(int kc, const real *pa, const real *pb, real alpha, real *c,       \
-                                 int ldc, int rows, int cols)                                       \
+    attr static inline __attribute__((always_inline)) void name##_slice(                             \
+        int nv, int kc, const real *a, int rs, int cs, const real *pb, int c0, real alpha, real *c,  \
+        int ldc, int rows, int cols)                                                                 \
     {                                                                                                \
-        for (int c0 = 0; c0 < NR; c0 += 2 * (width)) {                                               \
-            if (c0 >= cols)                                                                          \
-                break;                                                                               \
-            vtype acc[MR][2];                                                                        \
-            for (int r = 0; r < MR; r++)                                                             \
-                acc[r][0] = acc[r][1] = (vtype){0};                                                  \
-            for (int p = 0; p < kc; p++) {                                                           \
-                vtype b0, b1;                                                                        \
-                memcpy(&b0, pb + (size_t)p * NR + c0, sizeof b0);                                    \
-                memcpy(&b1, pb + (size_t)p * NR + c0 + (width), sizeof b1);                          \
-                for (int r = 0; r < MR; r++) {                                                       \
-                    real av = pa[(size_t)p * MR + r];                                                \
-                    acc[r][0] += av * b0;                                                            \
-                    acc[r][1] += av * b1;                                                            \
-                }                                                                                    \
-            }                                                                                        \
-            for (int r = 0; r < rows; r++) {                                                         \
-                real tmp[2 * (width)];                                                               \
-                memcpy(tmp, &acc[r][0], sizeof(vtype));                                              \
-                memcpy(tmp + (width), &acc[r][1], sizeof(vtype));                                    \
-                int n_cols = cols - c0 < 2 * (width) ? cols - c0 : 2 * (width);                      \
-                real *cr = c + (size_t)r * ldc + c0;                                                 \
-                for (int j = 0; j < n_cols; j++)                                                     \
-                    cr[j] += alpha * tmp[j];                                                         \
+        vtype acc[MR][2];                                                                            \
+        for (int r = 0; r < MR; r++)                                                                 \
+            acc[r][0] = acc[r][1] = (vtype){0};                                                      \
+        for (int p = 0; p < kc; p++) {                                                               \
+            vtype b[2];                                                                              \
+            for (int v = 0; v < nv; v++)                                                             \
+                memcpy(&b[v], pb + (size_t)p * NR + c0 + v * (width), sizeof b[v]);                  \
+            for (int r = 0; r < MR; r++) {                                                           \
+                real av = a[(size_t)p * cs + (size_t)r * rs];                                        \
+                for (int v = 0; v < nv; v++)                                                         \
+                    acc[r][v] += av * b[v];                                                          \
             }                                                                                        \
         }                                                                                            \
+        for (int r = 0; r < rows; r++) {                                                             \
+            real tmp[2 * (width)];                                                                   \
+            memcpy(tmp, &acc[r][0], sizeof(vtype));                                                  \
+            memcpy(tmp + (width), &acc[r][1], sizeof(vtype));                                        \
+            int n_cols = cols - c0 < nv * (width) ? cols - c0 : nv * (width);                        \
+            real *cr = c + (size_t)r * ldc + c0;                                                     \
+            for (int j = 0; j < n_cols; j++)                                                         \
+                cr[j] += alpha * tmp[j];                                                             \
+        }                                                                                            \
     }                                                                                                \
-    /* C[mc x nc] += alpha * packedA * packedB over all micro-tiles of a block. */                  \
-    attr static void name(int mc, int nc, int kc, const real *pa, const real *pb, real alpha,      \
-                          real *c, int ldc)                                                          \
+    attr static inline __attribute__((always_inline)) void name##_tile(                              \
+        int kc, const real *a, int rs, int cs, const real *pb, real alpha, real *c, int ldc,         \
+        int rows, int cols)                                                                          \
+    {                                                                                                \
+        for (int c0 = 0; c0 < cols; c0 += 2 * (width)) {                                             \
+            if (cols - c0 <= (width))                                                                \
+                name##_slice(1, kc, a, rs, cs, pb, c0, alpha, c, ldc, rows, cols);                   \
+            else                                                                                     \
+                name##_slice(2, kc, a, rs, cs, pb, c0, alpha, c, ldc, rows, cols);                   \
+        }                                                                                            \
+    }                                                                                                \
+    /* C[mc x nc] += alpha * A * packedB over all micro-tiles of a block; A is                       \
+     * packed panels when lda is 0, else rows of a row-major matrix (its last,                       \
+     * short tile is copied to a zero-padded panel: rows past mc do not exist). */                   \
+    attr static void name(int mc, int nc, int kc, const real *a, int lda, const real *pb,            \
+                          real alpha, real *c, int ldc)                                              \
     {                                                                                                \
         for (int jr = 0; jr < nc; jr += NR) {                                                        \
             int cols = nc - jr < NR ? nc - jr : NR;                                                  \
             for (int ir = 0; ir < mc; ir += MR) {                                                    \
                 int rows = mc - ir < MR ? mc - ir : MR;                                              \
-                name##_tile(kc, pa + (size_t)ir * kc, pb + (size_t)jr * kc, alpha,                   \
-                            c + (size_t)ir * ldc + jr, ldc, rows, cols);                             \
+                if (!lda)                                                                            \
+                    name##_tile(kc, a + (size_t)ir * kc, 1, MR, pb + (size_t)jr * kc, alpha,         \
+                                c + (size_t)ir * ldc + jr, ldc, rows, cols);                         \
+                else if (rows == MR)                                                                 \
+                    name##_tile(kc, a + (size_t)ir * lda, lda, 1, pb + (size_t)jr * kc, alpha,       \
+                                c + (size_t)ir * ldc + jr, ldc, rows, cols);                         \
+                else {                                                                               \
+                    real edge[KC * MR];                                                              \
+                    for (int p = 0; p < kc; p++)                                                     \
+                        for (int r = 0; r < MR; r++)                                                 \
+                            edge[p * MR + r] = r < rows ? a[(size_t)(ir + r) * lda + p] : 0;         \
+                    name##_tile(kc, edge, 1, MR, pb + (size_t)jr * kc, alpha,                        \
+                                c + (size_t)ir * ldc + jr, ldc, rows, cols);                         \
+                }                                                                                    \
             }                                                                                        \
         }                                                                                            \
     }
 
-typedef void (*macro_kernel_fn)(int, int, int, const real *, const real *, real, real *, int);
+typedef void (*macro_kernel_fn)(int, int, int, const real *, int, const real *, real, real *, int);
 
 DEFINE_MACRO_KERNEL(macro_kernel_portable, , vec16, 16 / (int)sizeof(real))
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -163,36 +190,23 @@ static void scale_c(int m, int n, real beta, real *c, int ldc)
     }
 }
 
-void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
-          const real *b, int ldb, real beta, real *c, int ldc)
+size_t gemm_workspace_size(int n)
 {
-    if (m <= 0 || n <= 0)
-        return;
-    if (!chosen_kernel)
-        choose_kernel();
-    scale_c(m, n, beta, c, ldc);
-    if (k <= 0 || alpha == 0)
-        return;
-    /* Tiny products are not worth packing. */
-    if ((long long)m * n * k < 4096) {
-        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
-        return;
-    }
+    size_t n_panels = ((size_t)(n > 0 ? n : 1) + NR - 1) / NR;
+    return n_panels * NR * KC + (size_t)MC * KC;
+}
+
+/* The blocked product on `threads` threads (1: no parallel region, for
+ * callers that are themselves one thread of a team). pb holds the packed B
+ * panels, pa_all one MC x KC block of A per thread. */
+static void gemm_blocked(int threads, int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a,
+                         int lda, const real *b, int ldb, real *c, int ldc, real *pb, real *pa_all)
+{
     int n_panels = (n + NR - 1) / NR;
-    real *pb = aligned_alloc_checked((size_t)n_panels * NR * KC * sizeof(real));
-    int threads = threads_get();
-    real *pa_all = aligned_alloc_checked((size_t)threads * MC * KC * sizeof(real));
-    if (!pb || !pa_all) {
-        /* Out of memory for packing buffers: fall back to the unpacked loop. */
-        aligned_free(pb);
-        aligned_free(pa_all);
-        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
-        return;
-    }
     int m_blocks = (m + MC - 1) / MC, n_blocks = (n + NC - 1) / NC;
     for (int p0 = 0; p0 < k; p0 += KC) {
         int kc = k - p0 < KC ? k - p0 : KC;
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(threads) if (threads > 1)
         {
 #pragma omp for schedule(static)
             for (int jp = 0; jp < n_panels; jp++) {
@@ -210,17 +224,71 @@ void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real 
                 for (int jb = 0; jb < n_blocks; jb++) {
                     int i0 = ib * MC, mc = m - i0 < MC ? m - i0 : MC;
                     int j0 = jb * NC, nc = n - j0 < NC ? n - j0 : NC;
+                    real *cb = c + (size_t)i0 * ldc + j0;
+                    const real *pbj = pb + (size_t)j0 * kc;
+                    if (!trans_a) {
+                        chosen_kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda, pbj, alpha, cb, ldc);
+                        continue;
+                    }
                     if (packed_block != ib) {
-                        pack_a(pa, a, lda, trans_a, i0, mc, p0, kc);
+                        pack_a_trans(pa, a, lda, i0, mc, p0, kc);
                         packed_block = ib;
                     }
-                    chosen_kernel(mc, nc, kc, pa, pb + (size_t)j0 * kc, alpha, c + (size_t)i0 * ldc + j0, ldc);
+                    chosen_kernel(mc, nc, kc, pa, 0, pbj, alpha, cb, ldc);
                 }
             }
         }
     }
+}
+
+/* beta, the degenerate cases and tiny products; returns 1 when nothing is left to do. */
+static int gemm_prologue(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+                         const real *b, int ldb, real beta, real *c, int ldc)
+{
+    if (m <= 0 || n <= 0)
+        return 1;
+    if (!chosen_kernel)
+        choose_kernel();
+    scale_c(m, n, beta, c, ldc);
+    if (k <= 0 || alpha == 0)
+        return 1;
+    /* Tiny products are not worth packing. */
+    if ((long long)m * n * k < 4096) {
+        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
+        return 1;
+    }
+    return 0;
+}
+
+void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+          const real *b, int ldb, real beta, real *c, int ldc)
+{
+    if (gemm_prologue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        return;
+    int n_panels = (n + NR - 1) / NR;
+    int threads = threads_get();
+    real *pb = aligned_alloc_checked((size_t)n_panels * NR * KC * sizeof(real));
+    real *pa_all = aligned_alloc_checked((size_t)threads * MC * KC * sizeof(real));
+    if (!pb || !pa_all) {
+        /* Out of memory for packing buffers: fall back to the unpacked loop. */
+        aligned_free(pb);
+        aligned_free(pa_all);
+        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
+        return;
+    }
+    gemm_blocked(threads, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, pb, pa_all);
     aligned_free(pb);
     aligned_free(pa_all);
+}
+
+void gemm_serial(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+                 const real *b, int ldb, real beta, real *c, int ldc, real *workspace)
+{
+    if (gemm_prologue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        return;
+    size_t n_panels = ((size_t)n + NR - 1) / NR;
+    gemm_blocked(1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, workspace,
+                 workspace + n_panels * NR * KC);
 }
 
 void gemm_plain(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,

@@ -11,8 +11,17 @@
 
 #include "../base/real.h"
 
+#include <stddef.h>
+
 void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
           const real *b, int ldb, real beta, real *c, int ldc);
+
+/* gemm() on the calling thread alone, for callers that split work over
+ * threads themselves; workspace holds gemm_workspace_size(n) reals
+ * (64-byte aligned) and may be reused between calls. */
+void gemm_serial(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+                 const real *b, int ldb, real beta, real *c, int ldc, real *workspace);
+size_t gemm_workspace_size(int n);
 
 void gemm_plain(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
                 const real *b, int ldb, real beta, real *c, int ldc);

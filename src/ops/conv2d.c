@@ -4,7 +4,13 @@
  * with K ordered (kh, kw, c) so that each copy is a contiguous run of
  * channels of the NHWC input; the weights are permuted to the same order
  * once per call (they are small next to the activations). A 1x1 stride-1
- * convolution needs no im2col: the input already is that matrix. */
+ * convolution needs no im2col: the input already is that matrix.
+ *
+ * Threads: with at least as many images as threads, each thread takes
+ * whole images (one parallel region per call, serial GEMMs on private
+ * scratch, weight gradients summed per thread then in thread order, so a
+ * fixed thread count gives fixed results). With fewer images (batch 1
+ * inference) the threads split each GEMM instead. */
 #include "conv2d.h"
 
 #include "../base/alloc.h"
@@ -34,10 +40,10 @@ static int is_pointwise(const conv2d_shape *s)
 }
 
 /* col (P, K) of image `img`, group g; K ordered (kh, kw, c). */
-static void im2col(real *col, const real *img, const conv2d_shape *s, int g)
+static void im2col(real *col, const real *img, const conv2d_shape *s, int g, int threads)
 {
     int cg = s->c_in / s->groups, k = s->kh * s->kw * cg;
-#pragma omp parallel for num_threads(threads_get()) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int oh = 0; oh < s->h_out; oh++) {
         for (int ow = 0; ow < s->w_out; ow++) {
             real *row = col + ((size_t)oh * s->w_out + ow) * k;
@@ -99,105 +105,177 @@ static void weight_from_hwc_add(real *w, const real *src, int c_out, int cg, int
                 w[((size_t)o * cg + c) * kh * kw + i] += src[((size_t)o * kh * kw + i) * cg + c];
 }
 
+/* gemm() over `threads` threads, or gemm_serial() on scratch when 1. */
+static void gemm_on(int threads, real *gemm_ws, int trans_a, int trans_b, int m, int n, int k, const real *a,
+                    int lda, const real *b, int ldb, real beta, real *c, int ldc)
+{
+    if (threads > 1)
+        gemm(trans_a, trans_b, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
+    else
+        gemm_serial(trans_a, trans_b, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, gemm_ws);
+}
+
+/* Whole images per thread when there are enough of them (see the top). */
+static int split_by_image(const conv2d_shape *s) { return s->n >= threads_get(); }
+
+static size_t round_up16(size_t x) { return (x + 15) & ~(size_t)15; }
+
+/* One image's output o (P, C_out); w_hwc is the permuted weight (NULL when pointwise). */
+static void forward_image(real *o, const real *img, const real *weight, const real *w_hwc, const real *bias,
+                          const conv2d_shape *s, real *col, real *gemm_ws, int threads)
+{
+    int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
+    int p = s->h_out * s->w_out;
+    for (int g = 0; g < s->groups; g++) {
+        if (!w_hwc) {
+            gemm_on(threads, gemm_ws, 0, 1, p, og, cg, img + (size_t)g * cg, s->c_in, weight + (size_t)g * og * cg,
+                    cg, 0, o + (size_t)g * og, s->c_out);
+        } else {
+            im2col(col, img, s, g, threads);
+            gemm_on(threads, gemm_ws, 0, 1, p, og, k, col, k, w_hwc + (size_t)g * og * k, k, 0, o + (size_t)g * og,
+                    s->c_out);
+        }
+    }
+    if (bias)
+        for (int r = 0; r < p; r++)
+            for (int c = 0; c < s->c_out; c++)
+                o[(size_t)r * s->c_out + c] += bias[c];
+}
+
 int conv2d_forward(real *out, const real *in, const real *weight, const real *bias, const conv2d_shape *s)
 {
     int cg = s->c_in / s->groups, og = s->c_out / s->groups;
     int k = s->kh * s->kw * cg;
     size_t p = (size_t)s->h_out * s->w_out;
-    int pointwise = is_pointwise(s);
-    real *w_hwc = NULL, *col = NULL;
-    if (!pointwise) {
-        w_hwc = aligned_alloc_checked((size_t)s->c_out * k * sizeof(real));
-        col = aligned_alloc_checked(p * k * sizeof(real));
-        if (!w_hwc || !col) {
-            aligned_free(w_hwc);
-            aligned_free(col);
-            return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for a %zu x %d im2col buffer", p, k);
-        }
-        weight_to_hwc(w_hwc, weight, s->c_out, cg, s->kh, s->kw);
+    int threads = threads_get(), by_image = split_by_image(s);
+    int teams = by_image ? threads : 1;
+    /* Per team member: col (P, K) unless pointwise, then GEMM packing space. */
+    size_t col_size = is_pointwise(s) ? 0 : round_up16(p * k);
+    size_t each = col_size + round_up16(gemm_workspace_size(og));
+    real *w_hwc = is_pointwise(s) ? NULL : aligned_alloc_checked((size_t)s->c_out * k * sizeof(real));
+    real *scratch = aligned_alloc_checked(teams * each * sizeof(real));
+    if (!scratch || (!is_pointwise(s) && !w_hwc)) {
+        aligned_free(w_hwc);
+        aligned_free(scratch);
+        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for a %zu x %d im2col buffer", p, k);
     }
-    for (int n = 0; n < s->n; n++) {
-        const real *img = in + (size_t)n * s->h * s->w * s->c_in;
-        real *o = out + (size_t)n * p * s->c_out;
-        for (int g = 0; g < s->groups; g++) {
-            if (pointwise) {
-                gemm(0, 1, (int)p, og, cg, 1, img + (size_t)g * cg, s->c_in, weight + (size_t)g * og * cg, cg, 0,
-                     o + (size_t)g * og, s->c_out);
-            } else {
-                im2col(col, img, s, g);
-                gemm(0, 1, (int)p, og, k, 1, col, k, w_hwc + (size_t)g * og * k, k, 0, o + (size_t)g * og, s->c_out);
+    if (w_hwc)
+        weight_to_hwc(w_hwc, weight, s->c_out, cg, s->kh, s->kw);
+    size_t in_image = (size_t)s->h * s->w * s->c_in, out_image = p * s->c_out;
+    if (by_image) {
+#pragma omp parallel num_threads(threads) if (threads > 1)
+        {
+            real *mine = scratch + (size_t)threads_index() * each;
+#pragma omp for schedule(static)
+            for (int n = 0; n < s->n; n++)
+                forward_image(out + n * out_image, in + n * in_image, weight, w_hwc, bias, s, mine, mine + col_size,
+                              1);
+        }
+    } else {
+        for (int n = 0; n < s->n; n++)
+            forward_image(out + n * out_image, in + n * in_image, weight, w_hwc, bias, s, scratch,
+                          scratch + col_size, threads);
+    }
+    aligned_free(w_hwc);
+    aligned_free(scratch);
+    return SENET_OK;
+}
+
+/* Scratch of one team member in the backward pass. */
+typedef struct backward_scratch {
+    real *col, *dcol;  /* (P, K) each; unused when pointwise */
+    real *dw;          /* (C_out, K) weight-gradient partial, (kh, kw, c) order unless pointwise */
+    real *db;          /* (C_out) bias-gradient partial */
+    real *gemm_ws;
+} backward_scratch;
+
+static void backward_image(real *dimg, const real *dout, const real *img, const real *weight, const real *w_hwc,
+                           const conv2d_shape *s, const backward_scratch *b, int threads)
+{
+    int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
+    int p = s->h_out * s->w_out;
+    for (int g = 0; g < s->groups; g++) {
+        const real *dout_g = dout + (size_t)g * og;
+        if (!w_hwc) {
+            /* dW (og, cg) += dout_g^T (og, P) * in_g (P, cg) */
+            gemm_on(threads, b->gemm_ws, 1, 0, og, cg, p, dout_g, s->c_out, img + (size_t)g * cg, s->c_in, 1,
+                    b->dw + (size_t)g * og * cg, cg);
+            if (dimg)
+                gemm_on(threads, b->gemm_ws, 0, 0, p, cg, og, dout_g, s->c_out, weight + (size_t)g * og * cg, cg, 1,
+                        dimg + (size_t)g * cg, s->c_in);
+        } else {
+            im2col(b->col, img, s, g, threads);
+            gemm_on(threads, b->gemm_ws, 1, 0, og, k, p, dout_g, s->c_out, b->col, k, 1, b->dw + (size_t)g * og * k,
+                    k);
+            if (dimg) {
+                gemm_on(threads, b->gemm_ws, 0, 0, p, k, og, dout_g, s->c_out, w_hwc + (size_t)g * og * k, k, 0,
+                        b->dcol, k);
+                col2im_add(dimg, b->dcol, s, g);
             }
         }
     }
-    if (bias) {
-        size_t rows = (size_t)s->n * p;
-#pragma omp parallel for num_threads(threads_get()) schedule(static)
-        for (size_t r = 0; r < rows; r++)
+    if (b->db)
+        for (int r = 0; r < p; r++)
             for (int c = 0; c < s->c_out; c++)
-                out[r * s->c_out + c] += bias[c];
-    }
-    aligned_free(w_hwc);
-    aligned_free(col);
-    return SENET_OK;
+                b->db[c] += dout[(size_t)r * s->c_out + c];
 }
 
 int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out, const real *in,
                     const real *weight, const conv2d_shape *s)
 {
-    int cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    int cg = s->c_in / s->groups;
     int k = s->kh * s->kw * cg;
     size_t p = (size_t)s->h_out * s->w_out;
     int pointwise = is_pointwise(s);
-    real *w_hwc = NULL, *dw_hwc = NULL, *col = NULL, *dcol = NULL;
-    if (!pointwise) {
-        w_hwc = aligned_alloc_checked((size_t)s->c_out * k * sizeof(real));
-        dw_hwc = aligned_calloc_checked((size_t)s->c_out * k, sizeof(real));
-        col = aligned_alloc_checked(p * k * sizeof(real));
-        dcol = d_in ? aligned_alloc_checked(p * k * sizeof(real)) : NULL;
-        if (!w_hwc || !dw_hwc || !col || (d_in && !dcol)) {
-            aligned_free(w_hwc);
-            aligned_free(dw_hwc);
-            aligned_free(col);
-            aligned_free(dcol);
-            return senet_fail(SENET_ERR_NOMEM, "conv2d backward: no memory for a %zu x %d im2col buffer", p, k);
-        }
+    int threads = threads_get(), by_image = split_by_image(s);
+    int teams = by_image ? threads : 1;
+    size_t col_size = pointwise ? 0 : round_up16(p * k);
+    size_t dcol_size = pointwise || !d_in ? 0 : col_size;
+    size_t dw_size = round_up16((size_t)s->c_out * k), db_size = d_bias ? round_up16((size_t)s->c_out) : 0;
+    size_t gemm_size = round_up16(gemm_workspace_size(k));
+    size_t each = col_size + dcol_size + dw_size + db_size + gemm_size;
+    real *w_hwc = pointwise ? NULL : aligned_alloc_checked((size_t)s->c_out * k * sizeof(real));
+    real *scratch = aligned_alloc_checked(teams * each * sizeof(real));
+    if (!scratch || (!pointwise && !w_hwc)) {
+        aligned_free(w_hwc);
+        aligned_free(scratch);
+        return senet_fail(SENET_ERR_NOMEM, "conv2d backward: no memory for a %zu x %d im2col buffer", p, k);
+    }
+    if (w_hwc)
         weight_to_hwc(w_hwc, weight, s->c_out, cg, s->kh, s->kw);
+    size_t in_image = (size_t)s->h * s->w * s->c_in, out_image = p * s->c_out;
+#pragma omp parallel num_threads(teams) if (teams > 1)
+    {
+        real *mine = scratch + (size_t)threads_index() * each;
+        backward_scratch b = {mine, mine + col_size, mine + col_size + dcol_size,
+                              d_bias ? mine + col_size + dcol_size + dw_size : NULL,
+                              mine + col_size + dcol_size + dw_size + db_size};
+        memset(b.dw, 0, (dw_size + db_size) * sizeof(real));
+#pragma omp for schedule(static)
+        for (int n = 0; n < s->n; n++)
+            backward_image(d_in ? d_in + n * in_image : NULL, d_out + n * out_image, in + n * in_image, weight, w_hwc,
+                           s, &b, by_image ? 1 : threads);
     }
-    for (int n = 0; n < s->n; n++) {
-        const real *img = in + (size_t)n * s->h * s->w * s->c_in;
-        const real *dout = d_out + (size_t)n * p * s->c_out;
-        real *dimg = d_in ? d_in + (size_t)n * s->h * s->w * s->c_in : NULL;
-        for (int g = 0; g < s->groups; g++) {
-            const real *dout_g = dout + (size_t)g * og;
-            if (pointwise) {
-                /* dW (og, cg) += dout_g^T (og, P) * in_g (P, cg) */
-                gemm(1, 0, og, cg, (int)p, 1, dout_g, s->c_out, img + (size_t)g * cg, s->c_in, 1,
-                     d_weight + (size_t)g * og * cg, cg);
-                if (dimg)
-                    gemm(0, 0, (int)p, cg, og, 1, dout_g, s->c_out, weight + (size_t)g * og * cg, cg, 1,
-                         dimg + (size_t)g * cg, s->c_in);
-            } else {
-                im2col(col, img, s, g);
-                gemm(1, 0, og, k, (int)p, 1, dout_g, s->c_out, col, k, 1, dw_hwc + (size_t)g * og * k, k);
-                if (dimg) {
-                    gemm(0, 0, (int)p, k, og, 1, dout_g, s->c_out, w_hwc + (size_t)g * og * k, k, 0, dcol, k);
-                    col2im_add(dimg, dcol, s, g);
-                }
-            }
-        }
-    }
-    if (!pointwise)
-        weight_from_hwc_add(d_weight, dw_hwc, s->c_out, cg, s->kh, s->kw);
-    if (d_bias) {
-        size_t rows = (size_t)s->n * p;
-        for (size_t r = 0; r < rows; r++)
+    /* Partials in thread order; the first one collects the sum. */
+    real *dw = scratch + col_size + dcol_size, *db = d_bias ? dw + dw_size : NULL;
+    for (int t = 1; t < teams; t++) {
+        const real *other = scratch + (size_t)t * each + col_size + dcol_size;
+        for (size_t i = 0; i < (size_t)s->c_out * k; i++)
+            dw[i] += other[i];
+        if (db)
             for (int c = 0; c < s->c_out; c++)
-                d_bias[c] += d_out[r * s->c_out + c];
+                db[c] += other[dw_size + c];
     }
+    if (pointwise)
+        for (size_t i = 0; i < (size_t)s->c_out * k; i++)
+            d_weight[i] += dw[i];
+    else
+        weight_from_hwc_add(d_weight, dw, s->c_out, cg, s->kh, s->kw);
+    if (db)
+        for (int c = 0; c < s->c_out; c++)
+            d_bias[c] += db[c];
     aligned_free(w_hwc);
-    aligned_free(dw_hwc);
-    aligned_free(col);
-    aligned_free(dcol);
+    aligned_free(scratch);
     return SENET_OK;
 }
 
