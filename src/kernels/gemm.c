@@ -7,6 +7,7 @@
 #include "gemm.h"
 
 #include "../base/alloc.h"
+#include "../base/scratch.h"
 #include "../base/threads.h"
 
 #include <stdlib.h>
@@ -267,18 +268,14 @@ void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real 
         return;
     int n_panels = (n + NR - 1) / NR;
     int threads = threads_get();
-    real *pb = aligned_alloc_checked((size_t)n_panels * NR * KC * sizeof(real));
-    real *pa_all = aligned_alloc_checked((size_t)threads * MC * KC * sizeof(real));
-    if (!pb || !pa_all) {
+    size_t pb_size = (size_t)n_panels * NR * KC;
+    real *pb = scratch_get(SCRATCH_GEMM, (pb_size + (size_t)threads * MC * KC) * sizeof(real));
+    if (!pb) {
         /* Out of memory for packing buffers: fall back to the unpacked loop. */
-        aligned_free(pb);
-        aligned_free(pa_all);
         gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
         return;
     }
-    gemm_blocked(threads, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, pb, pa_all);
-    aligned_free(pb);
-    aligned_free(pa_all);
+    gemm_blocked(threads, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, pb, pb + pb_size);
 }
 
 void gemm_serial(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,

@@ -3,6 +3,7 @@
 #include "net.h"
 
 #include "../base/alloc.h"
+#include "../base/scratch.h"
 #include "../base/status.h"
 #include "../base/threads.h"
 #include "../ops/loss.h"
@@ -103,6 +104,7 @@ void senet_net_free(senet_net *net)
     if (!net)
         return;
     net_release_run(net);
+    scratch_release();
     free(net->layers);
     free(net->acts);
     free(net->entries);

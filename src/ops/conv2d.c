@@ -14,6 +14,7 @@
 #include "conv2d.h"
 
 #include "../base/alloc.h"
+#include "../base/scratch.h"
 #include "../base/status.h"
 #include "../base/threads.h"
 #include "../kernels/gemm.h"
@@ -120,6 +121,14 @@ static int split_by_image(const conv2d_shape *s) { return s->n >= threads_get();
 
 static size_t round_up16(size_t x) { return (x + 15) & ~(size_t)15; }
 
+/* count reals of this thread's convolution scratch; NULL on overflow or no memory. */
+static real *scratch_bytes(size_t count)
+{
+    int overflow = 0;
+    size_t bytes = size_mul(count, sizeof(real), &overflow);
+    return overflow ? NULL : scratch_get(SCRATCH_CONV, bytes);
+}
+
 /* One image's output o (P, C_out); w_hwc is the permuted weight (NULL when pointwise). */
 static void forward_image(real *o, const real *img, const real *weight, const real *w_hwc, const real *bias,
                           const conv2d_shape *s, real *col, real *gemm_ws, int threads)
@@ -152,13 +161,11 @@ int conv2d_forward(real *out, const real *in, const real *weight, const real *bi
     /* Per team member: col (P, K) unless pointwise, then GEMM packing space. */
     size_t col_size = is_pointwise(s) ? 0 : round_up16(p * k);
     size_t each = col_size + round_up16(gemm_workspace_size(og));
-    real *w_hwc = is_pointwise(s) ? NULL : aligned_alloc_checked((size_t)s->c_out * k * sizeof(real));
-    real *scratch = aligned_alloc_checked(teams * each * sizeof(real));
-    if (!scratch || (!is_pointwise(s) && !w_hwc)) {
-        aligned_free(w_hwc);
-        aligned_free(scratch);
+    size_t w_size = is_pointwise(s) ? 0 : round_up16((size_t)s->c_out * k);
+    real *block = scratch_bytes(w_size + teams * each);
+    if (!block)
         return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for a %zu x %d im2col buffer", p, k);
-    }
+    real *w_hwc = w_size ? block : NULL, *scratch = block + w_size;
     if (w_hwc)
         weight_to_hwc(w_hwc, weight, s->c_out, cg, s->kh, s->kw);
     size_t in_image = (size_t)s->h * s->w * s->c_in, out_image = p * s->c_out;
@@ -176,8 +183,6 @@ int conv2d_forward(real *out, const real *in, const real *weight, const real *bi
             forward_image(out + n * out_image, in + n * in_image, weight, w_hwc, bias, s, scratch,
                           scratch + col_size, threads);
     }
-    aligned_free(w_hwc);
-    aligned_free(scratch);
     return SENET_OK;
 }
 
@@ -234,13 +239,11 @@ int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out,
     size_t dw_size = round_up16((size_t)s->c_out * k), db_size = d_bias ? round_up16((size_t)s->c_out) : 0;
     size_t gemm_size = round_up16(gemm_workspace_size(k));
     size_t each = col_size + dcol_size + dw_size + db_size + gemm_size;
-    real *w_hwc = pointwise ? NULL : aligned_alloc_checked((size_t)s->c_out * k * sizeof(real));
-    real *scratch = aligned_alloc_checked(teams * each * sizeof(real));
-    if (!scratch || (!pointwise && !w_hwc)) {
-        aligned_free(w_hwc);
-        aligned_free(scratch);
+    size_t w_size = pointwise ? 0 : round_up16((size_t)s->c_out * k);
+    real *block = scratch_bytes(w_size + teams * each);
+    if (!block)
         return senet_fail(SENET_ERR_NOMEM, "conv2d backward: no memory for a %zu x %d im2col buffer", p, k);
-    }
+    real *w_hwc = w_size ? block : NULL, *scratch = block + w_size;
     if (w_hwc)
         weight_to_hwc(w_hwc, weight, s->c_out, cg, s->kh, s->kw);
     size_t in_image = (size_t)s->h * s->w * s->c_in, out_image = p * s->c_out;
@@ -274,8 +277,6 @@ int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out,
     if (db)
         for (int c = 0; c < s->c_out; c++)
             d_bias[c] += db[c];
-    aligned_free(w_hwc);
-    aligned_free(scratch);
     return SENET_OK;
 }
 
