@@ -40,7 +40,26 @@ static int is_pointwise(const conv2d_shape *s)
     return s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0;
 }
 
-/* col (P, K) of image `img`, group g; K ordered (kh, kw, c). */
+/* dst[0:n] = src[0:n] or 0 when src is NULL. Inline: most runs are 16-64
+ * floats, where a call to memcpy costs as much as the copy. */
+static inline void copy_run(real *restrict dst, const real *restrict src, int n)
+{
+    if (!src) {
+        for (int c = 0; c < n; c++)
+            dst[c] = 0;
+        return;
+    }
+    int c = 0;
+    for (; c + 16 <= n; c += 16)
+        for (int v = 0; v < 16; v++)
+            dst[c + v] = src[c + v];
+    for (; c < n; c++)
+        dst[c] = src[c];
+}
+
+/* col (P, K) of image `img`, group g; K ordered (kh, kw, c). With one group
+ * the kw taps of a kernel row that lie inside the image are one run of the
+ * NHWC input. */
 static void im2col(real *col, const real *img, const conv2d_shape *s, int g, int threads)
 {
     int cg = s->c_in / s->groups, k = s->kh * s->kw * cg;
@@ -48,15 +67,20 @@ static void im2col(real *col, const real *img, const conv2d_shape *s, int g, int
     for (int oh = 0; oh < s->h_out; oh++) {
         for (int ow = 0; ow < s->w_out; ow++) {
             real *row = col + ((size_t)oh * s->w_out + ow) * k;
+            int iw0 = ow * s->stride - s->pad;
+            int whole = s->groups == 1 && iw0 >= 0 && iw0 + s->kw <= s->w;
             for (int i = 0; i < s->kh; i++) {
                 int ih = oh * s->stride - s->pad + i;
+                real *dst = row + i * s->kw * cg;
+                int inside = ih >= 0 && ih < s->h;
+                const real *src = img + ((size_t)ih * s->w + iw0) * s->c_in + (size_t)g * cg;
+                if (whole || !inside) {
+                    copy_run(dst, inside ? src : NULL, s->kw * cg);
+                    continue;
+                }
                 for (int j = 0; j < s->kw; j++) {
-                    int iw = ow * s->stride - s->pad + j;
-                    real *dst = row + (i * s->kw + j) * cg;
-                    if (ih < 0 || ih >= s->h || iw < 0 || iw >= s->w)
-                        memset(dst, 0, (size_t)cg * sizeof(real));
-                    else
-                        memcpy(dst, img + ((size_t)ih * s->w + iw) * s->c_in + (size_t)g * cg, (size_t)cg * sizeof(real));
+                    int iw = iw0 + j;
+                    copy_run(dst + j * cg, iw >= 0 && iw < s->w ? src + (size_t)j * s->c_in : NULL, cg);
                 }
             }
         }
