@@ -694,6 +694,9 @@ static void gemm_case(int m, int n, int k, rng *r)
                 size_t c_count = (size_t)m * ldc;
                 real *a = xcalloc(a_count, sizeof(real)), *b = xcalloc(b_count, sizeof(real));
                 real *c_fast = xcalloc(c_count, sizeof(real)), *c_plain = xcalloc(c_count, sizeof(real));
+                real *c_serial = xcalloc(c_count, sizeof(real));
+                real *ws = xcalloc(gemm_workspace_size(n) + 16, sizeof(real));
+                real *ws_aligned = (real *)(((uintptr_t)ws + 63) & ~(uintptr_t)63);
                 fill(a, a_count, r);
                 fill(b, b_count, r);
                 fill(c_plain, c_count, r);
@@ -701,17 +704,22 @@ static void gemm_case(int m, int n, int k, rng *r)
                     for (size_t i = 0; i < c_count; i++)
                         c_plain[i] = NAN;
                 memcpy(c_fast, c_plain, c_count * sizeof(real));
+                memcpy(c_serial, c_plain, c_count * sizeof(real));
                 gemm(ta, tb, m, n, k, alphas[ab], a, lda, b, ldb, betas[ab], c_fast, ldc);
+                gemm_serial(ta, tb, m, n, k, alphas[ab], a, lda, b, ldb, betas[ab], c_serial, ldc, ws_aligned);
                 gemm_plain(ta, tb, m, n, k, alphas[ab], a, lda, b, ldb, betas[ab], c_plain, ldc);
                 /* only the m x n window: the padding columns keep their NaN */
                 worst = fmax(worst, rel_err(c_fast, c_plain, (size_t)m, (size_t)n, (size_t)ldc));
+                worst = fmax(worst, rel_err(c_serial, c_plain, (size_t)m, (size_t)n, (size_t)ldc));
+                free(c_serial);
+                free(ws);
                 free(a);
                 free(b);
                 free(c_fast);
                 free(c_plain);
             }
     char what[96];
-    snprintf(what, sizeof what, "gemm %dx%dx%d (4 transposes, 3 alpha/beta)", m, n, k);
+    snprintf(what, sizeof what, "gemm and gemm_serial %dx%dx%d (4 transposes, 3 alpha/beta)", m, n, k);
     verdict(worst <= FAST_TOLERANCE, what, worst);
 }
 
@@ -792,6 +800,10 @@ static int fast_vs_plain(void)
     conv_case(1, 7, 7, 128, 128, 3, 1, 1, 32, 0, &r);
     conv_case(1, 7, 7, 256, 256, 3, 2, 1, 64, 0, &r);
     conv_case(1, 15, 15, 64, 64, 3, 1, 1, 1, 0, &r);
+    /* more images than threads: each thread takes whole images */
+    conv_case(5, 8, 8, 16, 16, 3, 1, 1, 1, 0, &r);
+    conv_case(3, 9, 9, 32, 16, 3, 2, 1, 1, 1, &r);
+    conv_case(4, 6, 6, 16, 32, 1, 1, 0, 1, 1, &r);
     printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed ? 1 : 0;
 }

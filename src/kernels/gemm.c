@@ -36,9 +36,14 @@ static void pack_a_trans(real *dst, const real *a, int lda, int i0, int mc, int 
     for (int ip = 0; ip < mc; ip += MR) {
         int rows = mc - ip < MR ? mc - ip : MR;
         for (int p = 0; p < kc; p++) {
-            memcpy(dst, a + (size_t)(p0 + p) * lda + i0 + ip, (size_t)rows * sizeof(real));
-            for (int r = rows; r < MR; r++)
-                dst[r] = 0;
+            const real *src = a + (size_t)(p0 + p) * lda + i0 + ip;
+            if (rows == MR) {
+                for (int r = 0; r < MR; r++)
+                    dst[r] = src[r];
+            } else {
+                for (int r = 0; r < MR; r++)
+                    dst[r] = r < rows ? src[r] : 0;
+            }
             dst += MR;
         }
     }
@@ -72,7 +77,7 @@ static void pack_b_panel(real *dst, const real *b, int ldb, int trans, int p0, i
     typedef real vtype __attribute__((vector_size((width) * sizeof(real)), aligned(4)));            \
     attr static inline __attribute__((always_inline)) void name##_slice(                             \
         int nv, int kc, const real *a, int rs, int cs, const real *pb, int c0, real alpha, real *c,  \
-        int ldc, int rows, int cols)                                                                 \
+        int ldc, int rows, int cols, int overwrite)                                                  \
     {                                                                                                \
         vtype acc[MR][2];                                                                            \
         for (int r = 0; r < MR; r++)                                                                 \
@@ -93,26 +98,30 @@ static void pack_b_panel(real *dst, const real *b, int ldb, int trans, int p0, i
             memcpy(tmp + (width), &acc[r][1], sizeof(vtype));                                        \
             int n_cols = cols - c0 < nv * (width) ? cols - c0 : nv * (width);                        \
             real *cr = c + (size_t)r * ldc + c0;                                                     \
-            for (int j = 0; j < n_cols; j++)                                                         \
-                cr[j] += alpha * tmp[j];                                                             \
+            if (overwrite)                                                                           \
+                for (int j = 0; j < n_cols; j++)                                                     \
+                    cr[j] = alpha * tmp[j];                                                          \
+            else                                                                                     \
+                for (int j = 0; j < n_cols; j++)                                                     \
+                    cr[j] += alpha * tmp[j];                                                         \
         }                                                                                            \
     }                                                                                                \
     attr static inline __attribute__((always_inline)) void name##_tile(                              \
         int kc, const real *a, int rs, int cs, const real *pb, real alpha, real *c, int ldc,         \
-        int rows, int cols)                                                                          \
+        int rows, int cols, int overwrite)                                                           \
     {                                                                                                \
         for (int c0 = 0; c0 < cols; c0 += 2 * (width)) {                                             \
             if (cols - c0 <= (width))                                                                \
-                name##_slice(1, kc, a, rs, cs, pb, c0, alpha, c, ldc, rows, cols);                   \
+                name##_slice(1, kc, a, rs, cs, pb, c0, alpha, c, ldc, rows, cols, overwrite);        \
             else                                                                                     \
-                name##_slice(2, kc, a, rs, cs, pb, c0, alpha, c, ldc, rows, cols);                   \
+                name##_slice(2, kc, a, rs, cs, pb, c0, alpha, c, ldc, rows, cols, overwrite);        \
         }                                                                                            \
     }                                                                                                \
-    /* C[mc x nc] += alpha * A * packedB over all micro-tiles of a block; A is                       \
+    /* C[mc x nc] (+)= alpha * A * packedB over all micro-tiles of a block; A is                       \
      * packed panels when lda is 0, else rows of a row-major matrix (its last,                       \
      * short tile is copied to a zero-padded panel: rows past mc do not exist). */                   \
     attr static void name(int mc, int nc, int kc, const real *a, int lda, const real *pb,            \
-                          real alpha, real *c, int ldc)                                              \
+                          real alpha, real *c, int ldc, int overwrite)                               \
     {                                                                                                \
         for (int jr = 0; jr < nc; jr += NR) {                                                        \
             int cols = nc - jr < NR ? nc - jr : NR;                                                  \
@@ -120,23 +129,23 @@ static void pack_b_panel(real *dst, const real *b, int ldb, int trans, int p0, i
                 int rows = mc - ir < MR ? mc - ir : MR;                                              \
                 if (!lda)                                                                            \
                     name##_tile(kc, a + (size_t)ir * kc, 1, MR, pb + (size_t)jr * kc, alpha,         \
-                                c + (size_t)ir * ldc + jr, ldc, rows, cols);                         \
+                                c + (size_t)ir * ldc + jr, ldc, rows, cols, overwrite);                         \
                 else if (rows == MR)                                                                 \
                     name##_tile(kc, a + (size_t)ir * lda, lda, 1, pb + (size_t)jr * kc, alpha,       \
-                                c + (size_t)ir * ldc + jr, ldc, rows, cols);                         \
+                                c + (size_t)ir * ldc + jr, ldc, rows, cols, overwrite);                         \
                 else {                                                                               \
                     real edge[KC * MR];                                                              \
                     for (int p = 0; p < kc; p++)                                                     \
                         for (int r = 0; r < MR; r++)                                                 \
                             edge[p * MR + r] = r < rows ? a[(size_t)(ir + r) * lda + p] : 0;         \
                     name##_tile(kc, edge, 1, MR, pb + (size_t)jr * kc, alpha,                        \
-                                c + (size_t)ir * ldc + jr, ldc, rows, cols);                         \
+                                c + (size_t)ir * ldc + jr, ldc, rows, cols, overwrite);                         \
                 }                                                                                    \
             }                                                                                        \
         }                                                                                            \
     }
 
-typedef void (*macro_kernel_fn)(int, int, int, const real *, int, const real *, real, real *, int);
+typedef void (*macro_kernel_fn)(int, int, int, const real *, int, const real *, real, real *, int, int);
 
 DEFINE_MACRO_KERNEL(macro_kernel_portable, , vec16, 16 / (int)sizeof(real))
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -201,12 +210,13 @@ size_t gemm_workspace_size(int n)
  * callers that are themselves one thread of a team). pb holds the packed B
  * panels, pa_all one MC x KC block of A per thread. */
 static void gemm_blocked(int threads, int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a,
-                         int lda, const real *b, int ldb, real *c, int ldc, real *pb, real *pa_all)
+                         int lda, const real *b, int ldb, int overwrite, real *c, int ldc, real *pb, real *pa_all)
 {
     int n_panels = (n + NR - 1) / NR;
     int m_blocks = (m + MC - 1) / MC, n_blocks = (n + NC - 1) / NC;
     for (int p0 = 0; p0 < k; p0 += KC) {
         int kc = k - p0 < KC ? k - p0 : KC;
+        int store = overwrite && p0 == 0; /* the first K block writes C, the rest add */
 #pragma omp parallel num_threads(threads) if (threads > 1)
         {
 #pragma omp for schedule(static)
@@ -228,43 +238,48 @@ static void gemm_blocked(int threads, int trans_a, int trans_b, int m, int n, in
                     real *cb = c + (size_t)i0 * ldc + j0;
                     const real *pbj = pb + (size_t)j0 * kc;
                     if (!trans_a) {
-                        chosen_kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda, pbj, alpha, cb, ldc);
+                        chosen_kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda, pbj, alpha, cb, ldc, store);
                         continue;
                     }
                     if (packed_block != ib) {
                         pack_a_trans(pa, a, lda, i0, mc, p0, kc);
                         packed_block = ib;
                     }
-                    chosen_kernel(mc, nc, kc, pa, 0, pbj, alpha, cb, ldc);
+                    chosen_kernel(mc, nc, kc, pa, 0, pbj, alpha, cb, ldc, store);
                 }
             }
         }
     }
 }
 
-/* beta, the degenerate cases and tiny products; returns 1 when nothing is left to do. */
+/* The degenerate cases, tiny products and a beta other than 0 or 1; returns
+ * 1 when nothing is left to do. Otherwise C is to be overwritten when
+ * *overwrite (beta 0: the kernel stores, so C needs no clearing pass). */
 static int gemm_prologue(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
-                         const real *b, int ldb, real beta, real *c, int ldc)
+                         const real *b, int ldb, real beta, real *c, int ldc, int *overwrite)
 {
     if (m <= 0 || n <= 0)
         return 1;
     if (!chosen_kernel)
         choose_kernel();
-    scale_c(m, n, beta, c, ldc);
-    if (k <= 0 || alpha == 0)
-        return 1;
     /* Tiny products are not worth packing. */
-    if ((long long)m * n * k < 4096) {
-        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
+    if (k <= 0 || alpha == 0 || (long long)m * n * k < 4096) {
+        scale_c(m, n, beta, c, ldc);
+        if (k > 0 && alpha != 0)
+            gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
         return 1;
     }
+    *overwrite = beta == 0;
+    if (beta != 0)
+        scale_c(m, n, beta, c, ldc);
     return 0;
 }
 
 void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
           const real *b, int ldb, real beta, real *c, int ldc)
 {
-    if (gemm_prologue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+    int overwrite;
+    if (gemm_prologue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, &overwrite))
         return;
     int n_panels = (n + NR - 1) / NR;
     int threads = threads_get();
@@ -272,19 +287,20 @@ void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real 
     real *pb = scratch_get(SCRATCH_GEMM, (pb_size + (size_t)threads * MC * KC) * sizeof(real));
     if (!pb) {
         /* Out of memory for packing buffers: fall back to the unpacked loop. */
-        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
+        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, overwrite ? 0 : 1, c, ldc);
         return;
     }
-    gemm_blocked(threads, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, pb, pb + pb_size);
+    gemm_blocked(threads, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, overwrite, c, ldc, pb, pb + pb_size);
 }
 
 void gemm_serial(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
                  const real *b, int ldb, real beta, real *c, int ldc, real *workspace)
 {
-    if (gemm_prologue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+    int overwrite;
+    if (gemm_prologue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, &overwrite))
         return;
     size_t n_panels = ((size_t)n + NR - 1) / NR;
-    gemm_blocked(1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, workspace,
+    gemm_blocked(1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, overwrite, c, ldc, workspace,
                  workspace + n_panels * NR * KC);
 }
 
