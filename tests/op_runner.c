@@ -16,6 +16,7 @@
  * The safetensors reading and writing here is a deliberately small subset
  * (F32 and I64, no memory mapping) so that the op tests stand apart from
  * the library's own reader. */
+#include "base/alloc.h"
 #include "base/real.h"
 #include "base/rng.h"
 #include "kernels/gemm.h"
@@ -746,6 +747,28 @@ static void conv_case(int n, int h, int w, int c_in, int c_out, int kh, int stri
              groups, bias ? " bias" : "");
     double err = rel_err(y_fast, y_plain, 1, out_count, out_count);
     verdict(err <= FAST_TOLERANCE, what, err);
+
+    /* Packed weights with a per-channel scale (a folded batch norm), bias
+     * and ReLU against the plain convolution of the scaled weights. */
+    real *scale = xcalloc((size_t)c_out, sizeof(real)), *w_scaled = xcalloc(w_count, sizeof(real));
+    fill(scale, (size_t)c_out, r);
+    for (size_t i = 0; i < w_count; i++)
+        w_scaled[i] = wt[i] * scale[i / (w_count / c_out)];
+    real *packed = aligned_alloc_checked(conv2d_packed_size(&s) * sizeof(real));
+    check(packed ? conv2d_pack_weights(packed, wt, scale, &s) : SENET_ERR_NOMEM);
+    conv2d_forward_plain(y_plain, x, w_scaled, bias ? b : NULL, &s);
+    for (size_t i = 0; i < out_count; i++)
+        y_plain[i] = y_plain[i] > 0 ? y_plain[i] : 0;
+    for (size_t i = 0; i < out_count; i++)
+        y_fast[i] = NAN;
+    check(conv2d_forward_packed(y_fast, x, packed, bias ? b : NULL, 1, &s));
+    err = rel_err(y_fast, y_plain, 1, out_count, out_count);
+    snprintf(what, sizeof what, "packed+scale+relu %dx%dx%dx%d->%d k%d s%d p%d g%d%s", n, h, w, c_in, c_out, kh,
+             stride, pad, groups, bias ? " bias" : "");
+    verdict(err <= FAST_TOLERANCE, what, err);
+    aligned_free(packed);
+    free(scale);
+    free(w_scaled);
     free(x);
     free(wt);
     free(b);

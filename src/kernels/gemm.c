@@ -65,7 +65,30 @@ static void pack_b_panel(real *dst, const real *b, int ldb, int trans, int p0, i
     }
 }
 
-/* One MR x NR tile, C += alpha * sum_p a[p][0:MR] (outer) b[p][0:NR], computed in
+/* How a block's product goes into C: C = alpha*AB when overwrite, else
+ * C += alpha*AB; then, on the last K block only, + bias per column and
+ * ReLU (the fused epilogue of a convolution with BN folded in). */
+typedef struct c_update {
+    real alpha;
+    int overwrite;
+    const real *bias; /* at the block's first column; NULL: none */
+    int relu;
+} c_update;
+
+static inline __attribute__((always_inline)) void store_row(real *cr, const real *tmp, int n_cols,
+                                                            const c_update *u, const real *bias)
+{
+    for (int j = 0; j < n_cols; j++) {
+        real v = u->alpha * tmp[j] + (u->overwrite ? 0 : cr[j]);
+        if (bias)
+            v += bias[j];
+        if (u->relu)
+            v = v > 0 ? v : 0;
+        cr[j] = v;
+    }
+}
+
+/* One MR x NR tile, C (+)= alpha * sum_p a[p][0:MR] (outer) b[p][0:NR], computed in
  * slices of two vectors per row so that the 2*MR accumulators stay in
  * registers whatever the vector width (64 bytes: one slice; 32: two; 16: four).
  * A is read through strides: packed panels (rs 1, cs MR) or, when A is an
@@ -76,8 +99,8 @@ static void pack_b_panel(real *dst, const real *b, int ldb, int trans, int p0, i
 #define DEFINE_MACRO_KERNEL(name, attr, vtype, width)                                                \
     typedef real vtype __attribute__((vector_size((width) * sizeof(real)), aligned(4)));            \
     attr static inline __attribute__((always_inline)) void name##_slice(                             \
-        int nv, int kc, const real *a, int rs, int cs, const real *pb, int c0, real alpha, real *c,  \
-        int ldc, int rows, int cols, int overwrite)                                                  \
+        int nv, int kc, const real *a, int rs, int cs, const real *pb, int c0, real *c, int ldc,     \
+        int rows, int cols, const c_update *u, const real *bias)                                     \
     {                                                                                                \
         vtype acc[MR][2];                                                                            \
         for (int r = 0; r < MR; r++)                                                                 \
@@ -92,60 +115,54 @@ static void pack_b_panel(real *dst, const real *b, int ldb, int trans, int p0, i
                     acc[r][v] += av * b[v];                                                          \
             }                                                                                        \
         }                                                                                            \
+        int n_cols = cols - c0 < nv * (width) ? cols - c0 : nv * (width);                            \
         for (int r = 0; r < rows; r++) {                                                             \
             real tmp[2 * (width)];                                                                   \
             memcpy(tmp, &acc[r][0], sizeof(vtype));                                                  \
             memcpy(tmp + (width), &acc[r][1], sizeof(vtype));                                        \
-            int n_cols = cols - c0 < nv * (width) ? cols - c0 : nv * (width);                        \
-            real *cr = c + (size_t)r * ldc + c0;                                                     \
-            if (overwrite)                                                                           \
-                for (int j = 0; j < n_cols; j++)                                                     \
-                    cr[j] = alpha * tmp[j];                                                          \
-            else                                                                                     \
-                for (int j = 0; j < n_cols; j++)                                                     \
-                    cr[j] += alpha * tmp[j];                                                         \
+            store_row(c + (size_t)r * ldc + c0, tmp, n_cols, u, bias ? bias + c0 : NULL);            \
         }                                                                                            \
     }                                                                                                \
     attr static inline __attribute__((always_inline)) void name##_tile(                              \
-        int kc, const real *a, int rs, int cs, const real *pb, real alpha, real *c, int ldc,         \
-        int rows, int cols, int overwrite)                                                           \
+        int kc, const real *a, int rs, int cs, const real *pb, real *c, int ldc, int rows, int cols, \
+        const c_update *u, const real *bias)                                                         \
     {                                                                                                \
         for (int c0 = 0; c0 < cols; c0 += 2 * (width)) {                                             \
             if (cols - c0 <= (width))                                                                \
-                name##_slice(1, kc, a, rs, cs, pb, c0, alpha, c, ldc, rows, cols, overwrite);        \
+                name##_slice(1, kc, a, rs, cs, pb, c0, c, ldc, rows, cols, u, bias);                 \
             else                                                                                     \
-                name##_slice(2, kc, a, rs, cs, pb, c0, alpha, c, ldc, rows, cols, overwrite);        \
+                name##_slice(2, kc, a, rs, cs, pb, c0, c, ldc, rows, cols, u, bias);                 \
         }                                                                                            \
     }                                                                                                \
-    /* C[mc x nc] (+)= alpha * A * packedB over all micro-tiles of a block; A is                       \
+    /* C[mc x nc] (+)= alpha * A * packedB over all micro-tiles of a block; A is                     \
      * packed panels when lda is 0, else rows of a row-major matrix (its last,                       \
      * short tile is copied to a zero-padded panel: rows past mc do not exist). */                   \
-    attr static void name(int mc, int nc, int kc, const real *a, int lda, const real *pb,            \
-                          real alpha, real *c, int ldc, int overwrite)                               \
+    attr static void name(int mc, int nc, int kc, const real *a, int lda, const real *pb, real *c,   \
+                          int ldc, const c_update *u)                                                \
     {                                                                                                \
         for (int jr = 0; jr < nc; jr += NR) {                                                        \
             int cols = nc - jr < NR ? nc - jr : NR;                                                  \
+            const real *bias = u->bias ? u->bias + jr : NULL;                                        \
             for (int ir = 0; ir < mc; ir += MR) {                                                    \
                 int rows = mc - ir < MR ? mc - ir : MR;                                              \
-                if (!lda)                                                                            \
-                    name##_tile(kc, a + (size_t)ir * kc, 1, MR, pb + (size_t)jr * kc, alpha,         \
-                                c + (size_t)ir * ldc + jr, ldc, rows, cols, overwrite);                         \
-                else if (rows == MR)                                                                 \
-                    name##_tile(kc, a + (size_t)ir * lda, lda, 1, pb + (size_t)jr * kc, alpha,       \
-                                c + (size_t)ir * ldc + jr, ldc, rows, cols, overwrite);                         \
-                else {                                                                               \
+                real *ct = c + (size_t)ir * ldc + jr;                                                \
+                const real *pbt = pb + (size_t)jr * kc;                                              \
+                if (!lda) {                                                                          \
+                    name##_tile(kc, a + (size_t)ir * kc, 1, MR, pbt, ct, ldc, rows, cols, u, bias);  \
+                } else if (rows == MR) {                                                             \
+                    name##_tile(kc, a + (size_t)ir * lda, lda, 1, pbt, ct, ldc, rows, cols, u, bias); \
+                } else {                                                                             \
                     real edge[KC * MR];                                                              \
                     for (int p = 0; p < kc; p++)                                                     \
                         for (int r = 0; r < MR; r++)                                                 \
                             edge[p * MR + r] = r < rows ? a[(size_t)(ir + r) * lda + p] : 0;         \
-                    name##_tile(kc, edge, 1, MR, pb + (size_t)jr * kc, alpha,                        \
-                                c + (size_t)ir * ldc + jr, ldc, rows, cols, overwrite);                         \
+                    name##_tile(kc, edge, 1, MR, pbt, ct, ldc, rows, cols, u, bias);                 \
                 }                                                                                    \
             }                                                                                        \
         }                                                                                            \
     }
 
-typedef void (*macro_kernel_fn)(int, int, int, const real *, int, const real *, real, real *, int, int);
+typedef void (*macro_kernel_fn)(int, int, int, const real *, int, const real *, real *, int, const c_update *);
 
 DEFINE_MACRO_KERNEL(macro_kernel_portable, , vec16, 16 / (int)sizeof(real))
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -216,7 +233,7 @@ static void gemm_blocked(int threads, int trans_a, int trans_b, int m, int n, in
     int m_blocks = (m + MC - 1) / MC, n_blocks = (n + NC - 1) / NC;
     for (int p0 = 0; p0 < k; p0 += KC) {
         int kc = k - p0 < KC ? k - p0 : KC;
-        int store = overwrite && p0 == 0; /* the first K block writes C, the rest add */
+        c_update u = {alpha, overwrite && p0 == 0, NULL, 0}; /* the first K block writes C, the rest add */
 #pragma omp parallel num_threads(threads) if (threads > 1)
         {
 #pragma omp for schedule(static)
@@ -238,14 +255,14 @@ static void gemm_blocked(int threads, int trans_a, int trans_b, int m, int n, in
                     real *cb = c + (size_t)i0 * ldc + j0;
                     const real *pbj = pb + (size_t)j0 * kc;
                     if (!trans_a) {
-                        chosen_kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda, pbj, alpha, cb, ldc, store);
+                        chosen_kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda, pbj, cb, ldc, &u);
                         continue;
                     }
                     if (packed_block != ib) {
                         pack_a_trans(pa, a, lda, i0, mc, p0, kc);
                         packed_block = ib;
                     }
-                    chosen_kernel(mc, nc, kc, pa, 0, pbj, alpha, cb, ldc, store);
+                    chosen_kernel(mc, nc, kc, pa, 0, pbj, cb, ldc, &u);
                 }
             }
         }
@@ -302,6 +319,63 @@ void gemm_serial(int trans_a, int trans_b, int m, int n, int k, real alpha, cons
     size_t n_panels = ((size_t)n + NR - 1) / NR;
     gemm_blocked(1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, overwrite, c, ldc, workspace,
                  workspace + n_panels * NR * KC);
+}
+
+size_t gemm_packed_b_size(int n, int k)
+{
+    size_t n_panels = ((size_t)(n > 0 ? n : 1) + NR - 1) / NR;
+    return n_panels * NR * (size_t)(k > 0 ? k : 1);
+}
+
+/* K block p0 of the packed B starts at p0 * n_panels * NR: the blocks
+ * before it are KC deep and n_panels * NR wide. */
+void gemm_pack_b(real *dst, int trans_b, int n, int k, const real *b, int ldb)
+{
+    int n_panels = (n + NR - 1) / NR;
+    for (int p0 = 0; p0 < k; p0 += KC) {
+        int kc = k - p0 < KC ? k - p0 : KC;
+        for (int jp = 0; jp < n_panels; jp++) {
+            int cols = n - jp * NR < NR ? n - jp * NR : NR;
+            pack_b_panel(dst + (size_t)p0 * n_panels * NR + (size_t)jp * NR * kc, b, ldb, trans_b, p0, kc, jp * NR,
+                         cols);
+        }
+    }
+}
+
+/* With B packed beforehand there is no shared packing step, so one parallel
+ * region covers the whole product: each thread owns whole C blocks and runs
+ * all K blocks of them. */
+void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const real *packed_b, real *c, int ldc,
+                 const gemm_epilogue *epi)
+{
+    if (m <= 0 || n <= 0)
+        return;
+    if (!chosen_kernel)
+        choose_kernel();
+    if (k <= 0) {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                real v = epi && epi->bias ? epi->bias[j] : 0;
+                c[(size_t)i * ldc + j] = epi && epi->relu && v < 0 ? 0 : v;
+            }
+        return;
+    }
+    int n_panels = (n + NR - 1) / NR;
+    int m_blocks = (m + MC - 1) / MC, n_blocks = (n + NC - 1) / NC;
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads) if (threads > 1)
+    for (int ib = 0; ib < m_blocks; ib++) {
+        for (int jb = 0; jb < n_blocks; jb++) {
+            int i0 = ib * MC, mc = m - i0 < MC ? m - i0 : MC;
+            int j0 = jb * NC, nc = n - j0 < NC ? n - j0 : NC;
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = k - p0 < KC ? k - p0 : KC, last = p0 + kc == k;
+                c_update u = {1, p0 == 0, last && epi && epi->bias ? epi->bias + j0 : NULL, last && epi && epi->relu};
+                chosen_kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda,
+                              packed_b + (size_t)p0 * n_panels * NR + (size_t)j0 * kc, c + (size_t)i0 * ldc + j0, ldc,
+                              &u);
+            }
+        }
+    }
 }
 
 void gemm_plain(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,

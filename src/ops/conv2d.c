@@ -210,6 +210,75 @@ int conv2d_forward(real *out, const real *in, const real *weight, const real *bi
     return SENET_OK;
 }
 
+/* The packed weights of one group, 64-byte aligned. */
+static size_t packed_group_size(const conv2d_shape *s)
+{
+    int cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    return round_up16(gemm_packed_b_size(og, s->kh * s->kw * cg));
+}
+
+size_t conv2d_packed_size(const conv2d_shape *s) { return packed_group_size(s) * s->groups; }
+
+int conv2d_pack_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s)
+{
+    int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
+    real *w_hwc = scratch_bytes((size_t)s->c_out * k);
+    if (!w_hwc)
+        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory to pack %d x %d weights", s->c_out, k);
+    weight_to_hwc(w_hwc, weight, s->c_out, cg, s->kh, s->kw);
+    if (scale)
+        for (int o = 0; o < s->c_out; o++)
+            for (int i = 0; i < k; i++)
+                w_hwc[(size_t)o * k + i] *= scale[o];
+    for (int g = 0; g < s->groups; g++)
+        gemm_pack_b(packed + g * packed_group_size(s), 1, og, k, w_hwc + (size_t)g * og * k, k);
+    return SENET_OK;
+}
+
+static void forward_image_packed(real *o, const real *img, const real *packed, const real *bias, int relu,
+                                 const conv2d_shape *s, real *col, int threads)
+{
+    int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
+    int p = s->h_out * s->w_out;
+    for (int g = 0; g < s->groups; g++) {
+        gemm_epilogue epi = {bias ? bias + (size_t)g * og : NULL, relu};
+        const real *a = img + (size_t)g * cg;
+        int lda = s->c_in;
+        if (!is_pointwise(s)) {
+            im2col(col, img, s, g, threads);
+            a = col, lda = k;
+        }
+        gemm_packed(threads, p, og, k, a, lda, packed + g * packed_group_size(s), o + (size_t)g * og, s->c_out,
+                    &epi);
+    }
+}
+
+int conv2d_forward_packed(real *out, const real *in, const real *packed, const real *bias, int relu,
+                          const conv2d_shape *s)
+{
+    int k = s->kh * s->kw * (s->c_in / s->groups);
+    size_t p = (size_t)s->h_out * s->w_out;
+    int threads = threads_get(), by_image = split_by_image(s);
+    size_t each = is_pointwise(s) ? 0 : round_up16(p * k);
+    real *col = each ? scratch_bytes((by_image ? threads : 1) * each) : NULL;
+    if (each && !col)
+        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for a %zu x %d im2col buffer", p, k);
+    size_t in_image = (size_t)s->h * s->w * s->c_in, out_image = p * s->c_out;
+    if (by_image) {
+#pragma omp parallel num_threads(threads) if (threads > 1)
+        {
+            real *mine = col ? col + (size_t)threads_index() * each : NULL;
+#pragma omp for schedule(static)
+            for (int n = 0; n < s->n; n++)
+                forward_image_packed(out + n * out_image, in + n * in_image, packed, bias, relu, s, mine, 1);
+        }
+    } else {
+        for (int n = 0; n < s->n; n++)
+            forward_image_packed(out + n * out_image, in + n * in_image, packed, bias, relu, s, col, threads);
+    }
+    return SENET_OK;
+}
+
 /* Scratch of one team member in the backward pass. */
 typedef struct backward_scratch {
     real *col, *dcol;  /* (P, K) each; unused when pointwise */
