@@ -104,6 +104,7 @@ void senet_net_free(senet_net *net)
     if (!net)
         return;
     net_release_run(net);
+    net_infer_free(net);
     scratch_release();
     free(net->layers);
     free(net->acts);
@@ -148,6 +149,7 @@ static void kaiming_fan_out(senet_net *net, int entry, uint64_t seed)
 
 int senet_net_init(senet_net *net, uint64_t seed)
 {
+    net_infer_invalidate(net);
     rng_seed(&net->dropout_rng, seed ^ 0x5eed5eedULL);
     memset(net->params, 0, net->num_params * sizeof(float));
     memset(net->counters, 0, net->num_counters * sizeof(int64_t));
@@ -253,6 +255,8 @@ const float *senet_net_last_logits(const senet_net *net, int *n)
 
 int senet_net_params(senet_net *net, float **params, float **grads, size_t *count)
 {
+    /* The caller may write the parameters through this pointer. */
+    net_infer_invalidate(net);
     *params = net->params;
     *grads = net->grads;
     *count = net->num_params;

@@ -59,6 +59,10 @@ typedef struct layer {
     /* per-run scratch kept from forward for backward (sized for the run's batch) */
     real *saved_a, *saved_b, *saved_c;  /* BN: mean, inv_std; SE: z, h, s; dropout: mask */
     int32_t *saved_idx;                 /* max pool / max squeeze arg-max */
+    /* inference plan (net_infer.c), convolutions only */
+    real *packed;       /* weights permuted, BN-scaled and packed; NULL: no plan */
+    real *folded_bias;  /* (c_out) the folded BN shift, or NULL */
+    int fused;          /* following layers done by this one: 0, 1 (BN) or 2 (BN, ReLU) */
 } layer;
 
 typedef struct activation {
@@ -88,6 +92,7 @@ struct senet_net {
     /* the shape the activations are allocated for */
     int run_n, run_h, run_w, run_training;
     rng dropout_rng;
+    int infer_ready;  /* the inference plan matches the parameters */
 };
 
 /* Pointer to a float tensor of the table (params or buffers). */
@@ -104,6 +109,12 @@ int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws);
  * gradient when training); a no-op when the shape is unchanged. */
 int net_prepare(senet_net *net, int n, int h, int w, int training);
 void net_release_run(senet_net *net);
+
+/* The inference plan: built on the first eval-mode forward, marked stale by
+ * anything that may change parameters or BN statistics (net_infer.c). */
+int net_infer_prepare(senet_net *net);
+void net_infer_invalidate(senet_net *net);
+void net_infer_free(senet_net *net);
 
 /* Forward from net->acts[input_act] (N, H, W, 3) to logits (N, K). */
 int net_forward(senet_net *net, int training);

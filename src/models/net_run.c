@@ -178,6 +178,10 @@ static se_shape se_shape_of(const senet_net *net, const layer *l)
 int net_forward(senet_net *net, int training)
 {
     int n = net->run_n;
+    if (training)
+        net_infer_invalidate(net); /* BN running statistics move */
+    else
+        TRY(net_infer_prepare(net));
     for (int i = 0; i < net->num_layers; i++) {
         layer *l = &net->layers[i];
         activation *in = &net->acts[l->in], *out = &net->acts[l->out];
@@ -186,7 +190,14 @@ int net_forward(senet_net *net, int training)
         case LAYER_CONV: {
             conv2d_shape s = conv_shape_of(net, l, n, in->h, in->w);
             TRY(conv2d_shape_finish(&s));
-            TRY(conv2d_forward(out->data, in->data, param_of(net, l->p[0]), NULL, &s));
+            if (training || !l->packed) {
+                TRY(conv2d_forward(out->data, in->data, param_of(net, l->p[0]), NULL, &s));
+                break;
+            }
+            /* the inference plan: this conv also does the BN (and ReLU) after it */
+            activation *last = &net->acts[net->layers[i + l->fused].out];
+            TRY(conv2d_forward_packed(last->data, in->data, l->packed, l->folded_bias, l->fused == 2, &s));
+            i += l->fused;
             break;
         }
         case LAYER_BN:
