@@ -10,6 +10,7 @@
 #include "../base/scratch.h"
 #include "../base/threads.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -18,8 +19,8 @@
 
 #define VLEN ((int)(64 / sizeof(real)))   /* lanes of one 64-byte vector */
 #define NR (2 * VLEN)                      /* columns of a micro-tile */
-#define MR 6                               /* rows of a micro-tile */
-#define KC 256
+#define MR 12                              /* rows of a micro-tile */
+#define KC 192
 #define MC 96                              /* multiple of MR */
 #define NC 512                             /* multiple of NR */
 
@@ -65,6 +66,13 @@ static void pack_b_panel(real *dst, const real *b, int ldb, int trans, int p0, i
     }
 }
 
+/* The integer as wide as `real`, for ReLU as a bit mask. */
+#ifdef SENET_REAL_DOUBLE
+typedef int64_t real_int;
+#else
+typedef int32_t real_int;
+#endif
+
 /* How a block's product goes into C: C = alpha*AB when overwrite, else
  * C += alpha*AB; then, on the last K block only, + bias per column and
  * ReLU (the fused epilogue of a convolution with BN folded in). */
@@ -75,63 +83,92 @@ typedef struct c_update {
     int relu;
 } c_update;
 
-static inline __attribute__((always_inline)) void store_row(real *cr, const real *tmp, int n_cols,
-                                                            const c_update *u, const real *bias)
-{
-    for (int j = 0; j < n_cols; j++) {
-        real v = u->alpha * tmp[j] + (u->overwrite ? 0 : cr[j]);
-        if (bias)
-            v += bias[j];
-        if (u->relu)
-            v = v > 0 ? v : 0;
-        cr[j] = v;
-    }
-}
-
 /* One MR x NR tile, C (+)= alpha * sum_p a[p][0:MR] (outer) b[p][0:NR], computed in
- * slices of two vectors per row so that the 2*MR accumulators stay in
- * registers whatever the vector width (64 bytes: one slice; 32: two; 16: four).
+ * slices of two vectors per row and blocks of `rb` rows so that the 2*rb
+ * accumulators stay in registers (AVX-512: 12 rows, 24 of its 32 registers,
+ * so each broadcast of A feeds two FMAs and each load of B twelve; AVX2
+ * and the portable path: 6 rows).
  * A is read through strides: packed panels (rs 1, cs MR) or, when A is an
  * untransposed row-major matrix, straight from its rows (rs lda, cs 1), which
  * saves the copy that dominates when N is small (16-64 output channels).
  * A slice with no more than one vector of columns left uses one accumulator
  * per row, so a 16-channel layer does not compute 32. */
-#define DEFINE_MACRO_KERNEL(name, attr, vtype, width)                                                \
+#define DEFINE_MACRO_KERNEL(name, attr, vtype, itype, width, rb)                                     \
     typedef real vtype __attribute__((vector_size((width) * sizeof(real)), aligned(4)));            \
+    typedef real_int itype __attribute__((vector_size((width) * sizeof(real)), aligned(4)));        \
+    attr static inline __attribute__((always_inline)) void name##_store(                             \
+        real *cr, vtype x, int n, const c_update *u, const real *bias)                               \
+    {                                                                                                \
+        if (n == (width)) {                                                                          \
+            x *= u->alpha;                                                                           \
+            vtype t;                                                                                 \
+            if (!u->overwrite) {                                                                     \
+                memcpy(&t, cr, sizeof t);                                                            \
+                x += t;                                                                              \
+            }                                                                                        \
+            if (bias) {                                                                              \
+                memcpy(&t, bias, sizeof t);                                                          \
+                x += t;                                                                              \
+            }                                                                                        \
+            if (u->relu) {                                                                           \
+                itype keep = x > (vtype){0};                                                         \
+                itype bits;                                                                          \
+                memcpy(&bits, &x, sizeof bits);                                                      \
+                bits &= keep;                                                                        \
+                memcpy(&x, &bits, sizeof x);                                                         \
+            }                                                                                        \
+            memcpy(cr, &x, sizeof x);                                                                \
+            return;                                                                                  \
+        }                                                                                            \
+        real tmp[width];                                                                             \
+        memcpy(tmp, &x, sizeof x);                                                                   \
+        for (int j = 0; j < n; j++) {                                                                \
+            real v = u->alpha * tmp[j] + (u->overwrite ? 0 : cr[j]);                                 \
+            if (bias)                                                                                \
+                v += bias[j];                                                                        \
+            if (u->relu)                                                                             \
+                v = v > 0 ? v : 0;                                                                   \
+            cr[j] = v;                                                                               \
+        }                                                                                            \
+    }                                                                                                \
     attr static inline __attribute__((always_inline)) void name##_slice(                             \
         int nv, int kc, const real *a, int rs, int cs, const real *pb, int c0, real *c, int ldc,     \
         int rows, int cols, const c_update *u, const real *bias)                                     \
     {                                                                                                \
-        vtype acc[MR][2];                                                                            \
-        for (int r = 0; r < MR; r++)                                                                 \
+        vtype acc[rb][2];                                                                            \
+        for (int r = 0; r < (rb); r++)                                                               \
             acc[r][0] = acc[r][1] = (vtype){0};                                                      \
         for (int p = 0; p < kc; p++) {                                                               \
             vtype b[2];                                                                              \
             for (int v = 0; v < nv; v++)                                                             \
                 memcpy(&b[v], pb + (size_t)p * NR + c0 + v * (width), sizeof b[v]);                  \
-            for (int r = 0; r < MR; r++) {                                                           \
+            for (int r = 0; r < (rb); r++) {                                                         \
                 real av = a[(size_t)p * cs + (size_t)r * rs];                                        \
                 for (int v = 0; v < nv; v++)                                                         \
                     acc[r][v] += av * b[v];                                                          \
             }                                                                                        \
         }                                                                                            \
-        int n_cols = cols - c0 < nv * (width) ? cols - c0 : nv * (width);                            \
-        for (int r = 0; r < rows; r++) {                                                             \
-            real tmp[2 * (width)];                                                                   \
-            memcpy(tmp, &acc[r][0], sizeof(vtype));                                                  \
-            memcpy(tmp + (width), &acc[r][1], sizeof(vtype));                                        \
-            store_row(c + (size_t)r * ldc + c0, tmp, n_cols, u, bias ? bias + c0 : NULL);            \
-        }                                                                                            \
+        for (int r = 0; r < rows; r++)                                                               \
+            for (int v = 0; v < nv; v++) {                                                           \
+                int cb = c0 + v * (width), n = cols - cb < (width) ? cols - cb : (width);            \
+                if (n > 0)                                                                           \
+                    name##_store(c + (size_t)r * ldc + cb, acc[r][v], n, u, bias ? bias + cb : NULL); \
+            }                                                                                        \
     }                                                                                                \
     attr static inline __attribute__((always_inline)) void name##_tile(                              \
         int kc, const real *a, int rs, int cs, const real *pb, real *c, int ldc, int rows, int cols, \
         const c_update *u, const real *bias)                                                         \
     {                                                                                                \
-        for (int c0 = 0; c0 < cols; c0 += 2 * (width)) {                                             \
-            if (cols - c0 <= (width))                                                                \
-                name##_slice(1, kc, a, rs, cs, pb, c0, c, ldc, rows, cols, u, bias);                 \
-            else                                                                                     \
-                name##_slice(2, kc, a, rs, cs, pb, c0, c, ldc, rows, cols, u, bias);                 \
+        for (int r0 = 0; r0 < rows; r0 += (rb)) {                                                    \
+            const real *ar = a + (size_t)r0 * rs;                                                    \
+            real *cr = c + (size_t)r0 * ldc;                                                         \
+            int nr = rows - r0 < (rb) ? rows - r0 : (rb);                                            \
+            for (int c0 = 0; c0 < cols; c0 += 2 * (width)) {                                         \
+                if (cols - c0 <= (width))                                                            \
+                    name##_slice(1, kc, ar, rs, cs, pb, c0, cr, ldc, nr, cols, u, bias);             \
+                else                                                                                 \
+                    name##_slice(2, kc, ar, rs, cs, pb, c0, cr, ldc, nr, cols, u, bias);             \
+            }                                                                                        \
         }                                                                                            \
     }                                                                                                \
     /* C[mc x nc] (+)= alpha * A * packedB over all micro-tiles of a block; A is                     \
@@ -164,10 +201,10 @@ static inline __attribute__((always_inline)) void store_row(real *cr, const real
 
 typedef void (*macro_kernel_fn)(int, int, int, const real *, int, const real *, real *, int, const c_update *);
 
-DEFINE_MACRO_KERNEL(macro_kernel_portable, , vec16, 16 / (int)sizeof(real))
+DEFINE_MACRO_KERNEL(macro_kernel_portable, , vec16, ivec16, 16 / (int)sizeof(real), 6)
 #if defined(__x86_64__) && defined(__GNUC__)
-DEFINE_MACRO_KERNEL(macro_kernel_avx2, __attribute__((target("avx2,fma"))), vec32, 32 / (int)sizeof(real))
-DEFINE_MACRO_KERNEL(macro_kernel_avx512, __attribute__((target("avx512f,fma"))), vec64, 64 / (int)sizeof(real))
+DEFINE_MACRO_KERNEL(macro_kernel_avx2, __attribute__((target("avx2,fma"))), vec32, ivec32, 32 / (int)sizeof(real), 6)
+DEFINE_MACRO_KERNEL(macro_kernel_avx512, __attribute__((target("avx512f,fma"))), vec64, ivec64, 64 / (int)sizeof(real), 12)
 #endif
 
 static macro_kernel_fn chosen_kernel;
