@@ -83,10 +83,9 @@ int senet_net_create(const senet_config *cfg, senet_net **out)
     int status = net_build(net);
     if (status == SENET_OK) {
         net->params = aligned_calloc_checked(net->num_params, sizeof(float));
-        net->grads = aligned_calloc_checked(net->num_params, sizeof(float));
         net->buffers = aligned_calloc_checked(net->num_buffers ? net->num_buffers : 1, sizeof(float));
         net->counters = aligned_calloc_checked(net->num_counters ? net->num_counters : 1, sizeof(int64_t));
-        if (!net->params || !net->grads || !net->buffers || !net->counters)
+        if (!net->params || !net->buffers || !net->counters)
             status = senet_fail(SENET_ERR_NOMEM, "cannot allocate the %zu parameters of %s", net->num_params, cfg->arch);
     }
     if (status == SENET_OK)
@@ -228,6 +227,7 @@ int senet_net_forward_backward(senet_net *net, const float *input, const int64_t
             return senet_fail(SENET_ERR_ARGUMENT, "label %lld of image %d is outside 0..%d", (long long)labels[i], i, k - 1);
     if (!(label_smoothing >= 0 && label_smoothing < 1))
         return senet_fail(SENET_ERR_ARGUMENT, "label smoothing %g is out of range [0, 1)", label_smoothing);
+    TRY(net_ensure_grads(net));
     TRY(net_prepare(net, n, h, w, 1));
     load_input_nchw(net, input, n, h, w);
     TRY(net_forward(net, 1));
@@ -253,8 +253,19 @@ const float *senet_net_last_logits(const senet_net *net, int *n)
     return net->acts[net->logits_act].data;
 }
 
+int net_ensure_grads(senet_net *net)
+{
+    if (!net->grads)
+        net->grads = aligned_calloc_checked(net->num_params, sizeof(float));
+    if (!net->grads)
+        return senet_fail(SENET_ERR_NOMEM, "cannot allocate the gradients of the %zu parameters of %s",
+                          net->num_params, net->cfg.arch);
+    return SENET_OK;
+}
+
 int senet_net_params(senet_net *net, float **params, float **grads, size_t *count)
 {
+    TRY(net_ensure_grads(net));
     /* The caller may write the parameters through this pointer. */
     net_infer_invalidate(net);
     *params = net->params;

@@ -93,11 +93,16 @@ struct senet_net {
     int run_n, run_h, run_w, run_training;
     rng dropout_rng;
     int infer_ready;  /* the inference plan matches the parameters */
+    real **pool;      /* inference: buffers the activations share (net_memory.c); NULL when training */
+    int pool_count;
 };
 
 /* Pointer to a float tensor of the table (params or buffers). */
 float *net_tensor_f32(senet_net *net, int entry);
 int64_t *net_tensor_i64(senet_net *net, int entry);
+
+/* The gradient buffer is allocated on first need: inference never needs it. */
+int net_ensure_grads(senet_net *net);
 
 /* Builds layers and parameter table from net->cfg (net_build.c). */
 int net_build(senet_net *net);
@@ -110,9 +115,16 @@ int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws);
 int net_prepare(senet_net *net, int n, int h, int w, int training);
 void net_release_run(senet_net *net);
 
+/* Inference memory plan: activations share buffers once their last reader
+ * has run; those a fused convolution skips get none (net_memory.c).
+ * counts[i]: elements of activation i. */
+int net_plan_inference_memory(senet_net *net, const size_t *counts);
+
 /* The inference plan: built on the first eval-mode forward, marked stale by
  * anything that may change parameters or BN statistics (net_infer.c). */
 int net_infer_prepare(senet_net *net);
+/* Layers after conv layer i that its inference product also does (0, 1 or 2). */
+int net_infer_fused(const senet_net *net, int i);
 void net_infer_invalidate(senet_net *net);
 void net_infer_free(senet_net *net);
 

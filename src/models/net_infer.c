@@ -32,6 +32,13 @@ static int absorbs_next(const senet_net *net, int i, layer_kind kind)
     return next->kind == kind && next->in == l->out && consumers(net, l->out) == 1;
 }
 
+int net_infer_fused(const senet_net *net, int i)
+{
+    if (net->layers[i].kind != LAYER_CONV || !absorbs_next(net, i, LAYER_BN))
+        return 0;
+    return 1 + absorbs_next(net, i + 1, LAYER_RELU);
+}
+
 static int plan_conv(senet_net *net, int i)
 {
     layer *l = &net->layers[i];
@@ -45,8 +52,8 @@ static int plan_conv(senet_net *net, int i)
     }
     const real *weight = net_tensor_f32(net, l->p[0]);
     const real *conv_bias = l->p[1] >= 0 ? net_tensor_f32(net, l->p[1]) : NULL;
-    l->fused = 0;
-    if (!absorbs_next(net, i, LAYER_BN)) {
+    l->fused = net_infer_fused(net, i);
+    if (!l->fused) {
         for (int c = 0; c < l->c_out; c++)
             l->folded_bias[c] = conv_bias ? conv_bias[c] : 0;
         return conv2d_pack_weights(l->packed, weight, NULL, &s);
@@ -60,7 +67,6 @@ static int plan_conv(senet_net *net, int i)
     if (conv_bias)
         for (int c = 0; c < l->c_out; c++)
             l->folded_bias[c] += conv_bias[c] * scale[c];
-    l->fused = 1 + absorbs_next(net, i + 1, LAYER_RELU);
     int status = conv2d_pack_weights(l->packed, weight, scale, &s);
     free(scale);
     return status;

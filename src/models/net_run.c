@@ -73,10 +73,16 @@ int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws)
 void net_release_run(senet_net *net)
 {
     for (int i = 0; i < net->num_acts; i++) {
-        aligned_free(net->acts[i].data);
+        if (!net->pool)
+            aligned_free(net->acts[i].data);
         aligned_free(net->acts[i].grad);
         net->acts[i].data = net->acts[i].grad = NULL;
     }
+    for (int b = 0; b < net->pool_count; b++)
+        aligned_free(net->pool[b]);
+    free(net->pool);
+    net->pool = NULL;
+    net->pool_count = 0;
     for (int i = 0; i < net->num_layers; i++) {
         layer *l = &net->layers[i];
         aligned_free(l->saved_a);
@@ -112,18 +118,27 @@ int net_prepare(senet_net *net, int n, int h, int w, int training)
     int status = net_propagate_shapes(net, h, w, hs, ws);
     int failed = 0, overflow = 0;
     size_t total = 0;
+    size_t *counts = calloc((size_t)net->num_acts, sizeof(size_t));
+    if (!counts)
+        failed = 1;
     for (int i = 0; i < net->num_acts && status == SENET_OK && !failed; i++) {
         activation *a = &net->acts[i];
         a->h = hs[i], a->w = ws[i];
-        size_t count = size_mul(size_mul(size_mul((size_t)n, (size_t)a->h, &overflow), (size_t)a->w, &overflow),
-                                (size_t)a->c, &overflow);
+        counts[i] = size_mul(size_mul(size_mul((size_t)n, (size_t)a->h, &overflow), (size_t)a->w, &overflow),
+                             (size_t)a->c, &overflow);
         if (overflow)
             break;
-        total += count * (training ? 2 : 1);
-        a->data = alloc_elems(count, sizeof(real), &failed);
-        if (training)
-            a->grad = alloc_elems(count, sizeof(real), &failed);
+        total += counts[i] * (training ? 2 : 1);
+        if (training) {
+            a->data = alloc_elems(counts[i], sizeof(real), &failed);
+            a->grad = alloc_elems(counts[i], sizeof(real), &failed);
+        }
     }
+    if (!training && status == SENET_OK && !failed && !overflow) {
+        net->run_n = n;
+        status = net_plan_inference_memory(net, counts);
+    }
+    free(counts);
     for (int i = 0; i < net->num_layers && status == SENET_OK && !failed && !overflow; i++) {
         layer *l = &net->layers[i];
         const activation *out = &net->acts[l->out];
@@ -133,8 +148,9 @@ int net_prepare(senet_net *net, int n, int h, int w, int training)
             l->saved_a = alloc_elems((size_t)l->c_in, sizeof(real), &failed);
             l->saved_b = alloc_elems((size_t)l->c_in, sizeof(real), &failed);
             break;
-        case LAYER_MAXPOOL:
-            l->saved_idx = alloc_elems((size_t)n * out->h * out->w * out->c, sizeof(int32_t), &failed);
+        case LAYER_MAXPOOL: /* arg-max for backward only */
+            if (training)
+                l->saved_idx = alloc_elems((size_t)n * out->h * out->w * out->c, sizeof(int32_t), &failed);
             break;
         case LAYER_SE:
             l->saved_a = alloc_elems(nc, sizeof(real), &failed);

@@ -44,7 +44,8 @@ void maxpool_forward(real *y, int32_t *argmax, const real *x, int n, int h, int 
                         }
                     }
                     y[o + ch] = best;
-                    argmax[o + ch] = best_i;
+                    if (argmax)
+                        argmax[o + ch] = best_i;
                 }
             }
         }
