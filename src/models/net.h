@@ -59,10 +59,10 @@ typedef struct layer {
     /* per-run scratch kept from forward for backward (sized for the run's batch) */
     real *saved_a, *saved_b, *saved_c;  /* BN: mean, inv_std; SE: z, h, s; dropout: mask */
     int32_t *saved_idx;                 /* max pool / max squeeze arg-max */
-    /* inference plan (net_infer.c), convolutions only */
+    /* inference plan (net_infer.c) */
     real *packed;       /* weights permuted, BN-scaled and packed; NULL: no plan */
     real *folded_bias;  /* (c_out) the folded BN shift, or NULL */
-    int fused;          /* following layers done by this one: 0, 1 (BN) or 2 (BN, ReLU) */
+    int fused;          /* inference: following layers this one also does (net_infer_fused) */
 } layer;
 
 typedef struct activation {

@@ -2,7 +2,10 @@
  * (and the ReLU after that) is one product: the BN scale is folded into the
  * weights, its shift becomes a bias, and bias and ReLU are applied as the
  * GEMM stores its tiles, so neither BN nor ReLU makes a pass over memory.
- * The weights are permuted and packed once here instead of on every call. */
+ * The weights are permuted and packed once here instead of on every call.
+ * Likewise an SE block's scale, the residual add and the ReLU after it are
+ * one pass (net_forward does those; net_memory.c gives skipped outputs no
+ * buffer). */
 #include "net.h"
 
 #include "../base/alloc.h"
@@ -15,7 +18,7 @@
 /* How many layers read activation `act`. */
 static int consumers(const senet_net *net, int act)
 {
-    int count = 0;
+    int count = act == net->logits_act;
     for (int i = 0; i < net->num_layers; i++) {
         const layer *l = &net->layers[i];
         count += (l->in == act) + (l->kind == LAYER_ADD && l->in2 == act);
@@ -34,9 +37,16 @@ static int absorbs_next(const senet_net *net, int i, layer_kind kind)
 
 int net_infer_fused(const senet_net *net, int i)
 {
-    if (net->layers[i].kind != LAYER_CONV || !absorbs_next(net, i, LAYER_BN))
+    switch (net->layers[i].kind) {
+    case LAYER_CONV: /* conv, BN (, ReLU): folded weights, bias and ReLU in the GEMM's stores */
+        return absorbs_next(net, i, LAYER_BN) ? 1 + absorbs_next(net, i + 1, LAYER_RELU) : 0;
+    case LAYER_SE: /* SE, residual add (, ReLU): the scale applied inside the add */
+        return absorbs_next(net, i, LAYER_ADD) ? 1 + absorbs_next(net, i + 1, LAYER_RELU) : 0;
+    case LAYER_ADD: /* add, ReLU */
+        return absorbs_next(net, i, LAYER_RELU);
+    default:
         return 0;
-    return 1 + absorbs_next(net, i + 1, LAYER_RELU);
+    }
 }
 
 static int plan_conv(senet_net *net, int i)
@@ -77,6 +87,7 @@ int net_infer_prepare(senet_net *net)
     if (net->infer_ready)
         return SENET_OK;
     for (int i = 0; i < net->num_layers; i++) {
+        net->layers[i].fused = net_infer_fused(net, i);
         if (net->layers[i].kind != LAYER_CONV)
             continue;
         int status = plan_conv(net, i);

@@ -58,8 +58,7 @@ int net_plan_inference_memory(senet_net *net, const size_t *counts)
     }
     for (int i = 0; i < net->num_layers; i++) {
         const layer *l = &net->layers[i];
-        if (needed[l->out] || l->kind == LAYER_CONV)
-            last_use[l->in] = i > last_use[l->in] ? i : last_use[l->in];
+        last_use[l->in] = i > last_use[l->in] ? i : last_use[l->in];
         if (l->kind == LAYER_ADD)
             last_use[l->in2] = i > last_use[l->in2] ? i : last_use[l->in2];
     }
@@ -70,7 +69,6 @@ int net_plan_inference_memory(senet_net *net, const size_t *counts)
     if (b_in < 0)
         status = SENET_ERR_NOMEM;
     for (int i = 0; i < net->num_layers && status == SENET_OK; i++) {
-        const layer *l = &net->layers[i];
         int fused = net_infer_fused(net, i);
         int out = net->layers[i + fused].out;
         int b = take_buffer(bufs, &n_bufs, counts[out]);
@@ -81,10 +79,13 @@ int net_plan_inference_memory(senet_net *net, const size_t *counts)
         owner[out] = b;
         /* Inputs whose last reader this was give their buffer back (after the
          * output took one, so a layer never writes over its own input). */
-        int reads[2] = {l->in, l->kind == LAYER_ADD ? l->in2 : -1};
-        for (int r = 0; r < 2; r++)
-            if (reads[r] >= 0 && last_use[reads[r]] <= i + fused && owner[reads[r]] >= 0)
-                bufs[owner[reads[r]]].free = 1;
+        for (int f = 0; f <= fused; f++) {
+            const layer *l = &net->layers[i + f];
+            int reads[2] = {l->in, l->kind == LAYER_ADD ? l->in2 : -1};
+            for (int r = 0; r < 2; r++)
+                if (reads[r] >= 0 && last_use[reads[r]] <= i + fused && owner[reads[r]] >= 0)
+                    bufs[owner[reads[r]]].free = 1;
+        }
         i += fused;
     }
     if (status == SENET_OK) {

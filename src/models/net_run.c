@@ -238,10 +238,27 @@ int net_forward(senet_net *net, int training)
             se_weights w = se_weights_of(net, l);
             se_shape s = se_shape_of(net, l);
             se_saved saved = {l->saved_a, l->saved_b, l->saved_c, l->saved_idx};
-            se_forward(out->data, &saved, in->data, &w, &s);
+            int fused = training ? 0 : l->fused;
+            if (!fused) {
+                se_forward(out->data, &saved, in->data, &w, &s);
+                break;
+            }
+            /* inference: the scale happens inside the residual add (and ReLU) after it */
+            const layer *add = &net->layers[i + 1];
+            const real *residual = net->acts[add->in == l->out ? add->in2 : add->in].data;
+            se_excite(&saved, in->data, &w, &s);
+            scale_add_forward(net->acts[net->layers[i + fused].out].data, in->data, saved.s, residual, n,
+                              in->h * in->w, in->c, fused == 2);
+            i += fused;
             break;
         }
         case LAYER_ADD:
+            if (!training && l->fused) { /* inference: add and ReLU in one pass */
+                scale_add_forward(net->acts[net->layers[i + 1].out].data, in->data, NULL, net->acts[l->in2].data, n,
+                                  in->h * in->w, in->c, 1);
+                i += 1;
+                break;
+            }
             add_forward(out->data, in->data, net->acts[l->in2].data, count);
             break;
         case LAYER_AVGPOOL:
