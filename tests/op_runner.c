@@ -515,6 +515,13 @@ static void run_maxpool(tensor_set *in, tensor_set *out)
     int32_t *argmax = xcalloc((size_t)n * ho * wo * c, sizeof(int32_t));
     maxpool_forward(y, argmax, x, n, h, w, c, k, stride, pad, ho, wo);
     maxpool_backward(dx, dy, argmax, n, h, w, c, ho, wo);
+    /* The inference path (no arg-max) must give the same values bit for bit. */
+    size_t count = (size_t)n * ho * wo * c;
+    real *y_values = xcalloc(count, sizeof(real));
+    maxpool_forward(y_values, NULL, x, n, h, w, c, k, stride, pad, ho, wo);
+    if (memcmp(y_values, y, count * sizeof(real)) != 0)
+        die("maxpool: the inference path (no arg-max) differs from the training path");
+    free(y_values);
     free(argmax);
 }
 

@@ -398,12 +398,18 @@ void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const
         return;
     }
     int n_panels = (n + NR - 1) / NR;
-    int m_blocks = (m + MC - 1) / MC, n_blocks = (n + NC - 1) / NC;
+    int m_blocks = (m + MC - 1) / MC;
+    /* Column blocks narrower than NC when there are too few blocks to keep
+     * every thread busy (batch 1: 49 pixels x 512 channels is one block). */
+    int nc_step = NC;
+    while (threads > 1 && nc_step > NR && (long long)m_blocks * ((n + nc_step - 1) / nc_step) < 4LL * threads)
+        nc_step /= 2;
+    int n_blocks = (n + nc_step - 1) / nc_step;
 #pragma omp parallel for collapse(2) schedule(static) num_threads(threads) if (threads > 1)
     for (int ib = 0; ib < m_blocks; ib++) {
         for (int jb = 0; jb < n_blocks; jb++) {
             int i0 = ib * MC, mc = m - i0 < MC ? m - i0 : MC;
-            int j0 = jb * NC, nc = n - j0 < NC ? n - j0 : NC;
+            int j0 = jb * nc_step, nc = n - j0 < nc_step ? n - j0 : nc_step;
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = k - p0 < KC ? k - p0 : KC, last = p0 + kc == k;
                 c_update u = {1, p0 == 0, last && epi && epi->bias ? epi->bias + j0 : NULL, last && epi && epi->relu};
