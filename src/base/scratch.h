@@ -11,6 +11,7 @@
 typedef enum scratch_slot {
     SCRATCH_CONV,  /* conv2d: permuted weights, im2col, per-thread partials */
     SCRATCH_GEMM,  /* gemm(): packing panels */
+    SCRATCH_PACKED, /* conv2d: weights packed for one call */
     SCRATCH_SLOTS
 } scratch_slot;
 

@@ -392,8 +392,9 @@ void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const
     if (k <= 0) {
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++) {
-                real v = epi && epi->bias ? epi->bias[j] : 0;
-                c[(size_t)i * ldc + j] = epi && epi->relu && v < 0 ? 0 : v;
+                real *cij = c + (size_t)i * ldc + j;
+                real v = (epi && epi->accumulate ? *cij : 0) + (epi && epi->bias ? epi->bias[j] : 0);
+                *cij = epi && epi->relu && v < 0 ? 0 : v;
             }
         return;
     }
@@ -412,7 +413,8 @@ void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const
             int j0 = jb * nc_step, nc = n - j0 < nc_step ? n - j0 : nc_step;
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = k - p0 < KC ? k - p0 : KC, last = p0 + kc == k;
-                c_update u = {1, p0 == 0, last && epi && epi->bias ? epi->bias + j0 : NULL, last && epi && epi->relu};
+                c_update u = {1, p0 == 0 && !(epi && epi->accumulate), last && epi && epi->bias ? epi->bias + j0 : NULL,
+                              last && epi && epi->relu};
                 chosen_kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda,
                               packed_b + (size_t)p0 * n_panels * NR + (size_t)j0 * kc, c + (size_t)i0 * ldc + j0, ldc,
                               &u);

@@ -32,6 +32,7 @@ void gemm_pack_b(real *dst, int trans_b, int n, int k, const real *b, int ldb);
 typedef struct gemm_epilogue {
     const real *bias; /* (n), or NULL */
     int relu;
+    int accumulate;   /* C += A * B (before bias and ReLU) instead of C = */
 } gemm_epilogue;
 
 /* C (m x n) = A (m x k, untransposed) * B packed by gemm_pack_b, then the

@@ -153,63 +153,6 @@ static real *scratch_bytes(size_t count)
     return overflow ? NULL : scratch_get(SCRATCH_CONV, bytes);
 }
 
-/* One image's output o (P, C_out); w_hwc is the permuted weight (NULL when pointwise). */
-static void forward_image(real *o, const real *img, const real *weight, const real *w_hwc, const real *bias,
-                          const conv2d_shape *s, real *col, real *gemm_ws, int threads)
-{
-    int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
-    int p = s->h_out * s->w_out;
-    for (int g = 0; g < s->groups; g++) {
-        if (!w_hwc) {
-            gemm_on(threads, gemm_ws, 0, 1, p, og, cg, img + (size_t)g * cg, s->c_in, weight + (size_t)g * og * cg,
-                    cg, 0, o + (size_t)g * og, s->c_out);
-        } else {
-            im2col(col, img, s, g, threads);
-            gemm_on(threads, gemm_ws, 0, 1, p, og, k, col, k, w_hwc + (size_t)g * og * k, k, 0, o + (size_t)g * og,
-                    s->c_out);
-        }
-    }
-    if (bias)
-        for (int r = 0; r < p; r++)
-            for (int c = 0; c < s->c_out; c++)
-                o[(size_t)r * s->c_out + c] += bias[c];
-}
-
-int conv2d_forward(real *out, const real *in, const real *weight, const real *bias, const conv2d_shape *s)
-{
-    int cg = s->c_in / s->groups, og = s->c_out / s->groups;
-    int k = s->kh * s->kw * cg;
-    size_t p = (size_t)s->h_out * s->w_out;
-    int threads = threads_get(), by_image = split_by_image(s);
-    int teams = by_image ? threads : 1;
-    /* Per team member: col (P, K) unless pointwise, then GEMM packing space. */
-    size_t col_size = is_pointwise(s) ? 0 : round_up16(p * k);
-    size_t each = col_size + round_up16(gemm_workspace_size(og));
-    size_t w_size = is_pointwise(s) ? 0 : round_up16((size_t)s->c_out * k);
-    real *block = scratch_bytes(w_size + teams * each);
-    if (!block)
-        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for a %zu x %d im2col buffer", p, k);
-    real *w_hwc = w_size ? block : NULL, *scratch = block + w_size;
-    if (w_hwc)
-        weight_to_hwc(w_hwc, weight, s->c_out, cg, s->kh, s->kw);
-    size_t in_image = (size_t)s->h * s->w * s->c_in, out_image = p * s->c_out;
-    if (by_image) {
-#pragma omp parallel num_threads(threads) if (threads > 1)
-        {
-            real *mine = scratch + (size_t)threads_index() * each;
-#pragma omp for schedule(static)
-            for (int n = 0; n < s->n; n++)
-                forward_image(out + n * out_image, in + n * in_image, weight, w_hwc, bias, s, mine, mine + col_size,
-                              1);
-        }
-    } else {
-        for (int n = 0; n < s->n; n++)
-            forward_image(out + n * out_image, in + n * in_image, weight, w_hwc, bias, s, scratch,
-                          scratch + col_size, threads);
-    }
-    return SENET_OK;
-}
-
 /* The packed weights of one group, 64-byte aligned. */
 static size_t packed_group_size(const conv2d_shape *s)
 {
@@ -241,7 +184,7 @@ static void forward_image_packed(real *o, const real *img, const real *packed, c
     int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
     int p = s->h_out * s->w_out;
     for (int g = 0; g < s->groups; g++) {
-        gemm_epilogue epi = {bias ? bias + (size_t)g * og : NULL, relu};
+        gemm_epilogue epi = {bias ? bias + (size_t)g * og : NULL, relu, 0};
         const real *a = img + (size_t)g * cg;
         int lda = s->c_in;
         if (!is_pointwise(s)) {
@@ -279,6 +222,20 @@ int conv2d_forward_packed(real *out, const real *in, const real *packed, const r
     return SENET_OK;
 }
 
+/* Training and one-off calls: the weights are packed once per call, for
+ * all images, then the same product as inference. */
+int conv2d_forward(real *out, const real *in, const real *weight, const real *bias, const conv2d_shape *s)
+{
+    int overflow = 0;
+    size_t bytes = size_mul(conv2d_packed_size(s), sizeof(real), &overflow);
+    real *packed = overflow ? NULL : scratch_get(SCRATCH_PACKED, bytes);
+    if (!packed)
+        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory to pack %d x %d x %d x %d weights", s->c_out,
+                          s->c_in / s->groups, s->kh, s->kw);
+    TRY(conv2d_pack_weights(packed, weight, NULL, s));
+    return conv2d_forward_packed(out, in, packed, bias, 0, s);
+}
+
 /* Scratch of one team member in the backward pass. */
 typedef struct backward_scratch {
     real *col, *dcol;  /* (P, K) each; unused when pointwise */
@@ -287,27 +244,35 @@ typedef struct backward_scratch {
     real *gemm_ws;
 } backward_scratch;
 
-static void backward_image(real *dimg, const real *dout, const real *img, const real *weight, const real *w_hwc,
+/* The weights of the data gradient, packed once per call: per group the
+ * (og, K) matrix, in (kh, kw, c) order unless pointwise, as B of dcol = dout W. */
+static size_t packed_backward_group_size(const conv2d_shape *s)
+{
+    int cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    return round_up16(gemm_packed_b_size(s->kh * s->kw * cg, og));
+}
+
+static void backward_image(real *dimg, const real *dout, const real *img, const real *w_packed,
                            const conv2d_shape *s, const backward_scratch *b, int threads)
 {
     int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
-    int p = s->h_out * s->w_out;
+    int p = s->h_out * s->w_out, pointwise = is_pointwise(s);
     for (int g = 0; g < s->groups; g++) {
         const real *dout_g = dout + (size_t)g * og;
-        if (!w_hwc) {
+        const real *w_g = w_packed ? w_packed + g * packed_backward_group_size(s) : NULL;
+        if (pointwise) {
             /* dW (og, cg) += dout_g^T (og, P) * in_g (P, cg) */
             gemm_on(threads, b->gemm_ws, 1, 0, og, cg, p, dout_g, s->c_out, img + (size_t)g * cg, s->c_in, 1,
                     b->dw + (size_t)g * og * cg, cg);
+            gemm_epilogue add = {NULL, 0, 1};
             if (dimg)
-                gemm_on(threads, b->gemm_ws, 0, 0, p, cg, og, dout_g, s->c_out, weight + (size_t)g * og * cg, cg, 1,
-                        dimg + (size_t)g * cg, s->c_in);
+                gemm_packed(threads, p, cg, og, dout_g, s->c_out, w_g, dimg + (size_t)g * cg, s->c_in, &add);
         } else {
             im2col(b->col, img, s, g, threads);
             gemm_on(threads, b->gemm_ws, 1, 0, og, k, p, dout_g, s->c_out, b->col, k, 1, b->dw + (size_t)g * og * k,
                     k);
             if (dimg) {
-                gemm_on(threads, b->gemm_ws, 0, 0, p, k, og, dout_g, s->c_out, w_hwc + (size_t)g * og * k, k, 0,
-                        b->dcol, k);
+                gemm_packed(threads, p, k, og, dout_g, s->c_out, w_g, b->dcol, k, NULL);
                 col2im_add(dimg, b->dcol, s, g);
             }
         }
@@ -339,6 +304,17 @@ int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out,
     real *w_hwc = w_size ? block : NULL, *scratch = block + w_size;
     if (w_hwc)
         weight_to_hwc(w_hwc, weight, s->c_out, cg, s->kh, s->kw);
+    real *w_packed = NULL;
+    if (d_in) {
+        int overflow = 0, og = s->c_out / s->groups;
+        size_t bytes = size_mul(packed_backward_group_size(s) * s->groups, sizeof(real), &overflow);
+        w_packed = overflow ? NULL : scratch_get(SCRATCH_PACKED, bytes);
+        if (!w_packed)
+            return senet_fail(SENET_ERR_NOMEM, "conv2d backward: no memory to pack %d x %d weights", s->c_out, k);
+        for (int g = 0; g < s->groups; g++)
+            gemm_pack_b(w_packed + g * packed_backward_group_size(s), 0, k, og,
+                        (pointwise ? weight : w_hwc) + (size_t)g * og * k, k);
+    }
     size_t in_image = (size_t)s->h * s->w * s->c_in, out_image = p * s->c_out;
 #pragma omp parallel num_threads(teams) if (teams > 1)
     {
@@ -349,8 +325,8 @@ int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out,
         memset(b.dw, 0, (dw_size + db_size) * sizeof(real));
 #pragma omp for schedule(static)
         for (int n = 0; n < s->n; n++)
-            backward_image(d_in ? d_in + n * in_image : NULL, d_out + n * out_image, in + n * in_image, weight, w_hwc,
-                           s, &b, by_image ? 1 : threads);
+            backward_image(d_in ? d_in + n * in_image : NULL, d_out + n * out_image, in + n * in_image, w_packed, s,
+                           &b, by_image ? 1 : threads);
     }
     /* Partials in thread order; the first one collects the sum. */
     real *dw = scratch + col_size + dcol_size, *db = d_bias ? dw + dw_size : NULL;
