@@ -231,12 +231,8 @@ int senet_net_forward_backward(senet_net *net, const float *input, const int64_t
     TRY(net_prepare(net, n, h, w, 1));
     load_input_nchw(net, input, n, h, w);
     TRY(net_forward(net, 1));
-    for (int i = 0; i < net->num_acts; i++) {
-        const activation *a = &net->acts[i];
-        if (a->grad)
-            memset(a->grad, 0, (size_t)n * a->h * a->w * a->c * sizeof(real));
-    }
     activation *logits = &net->acts[net->logits_act];
+    memset(logits->grad, 0, (size_t)n * k * sizeof(real));
     double value = cross_entropy_forward_backward(logits->grad, logits->data, labels, n, k, label_smoothing);
     *loss = (float)value;
     if (!isfinite(value))

@@ -68,6 +68,7 @@ typedef struct layer {
 typedef struct activation {
     int c, h, w;           /* per run: (N, h, w, c) */
     real *data, *grad;
+    int grad_start;        /* training: the backward step that first writes grad (net_memory.c) */
 } activation;
 
 struct senet_net {
@@ -93,8 +94,10 @@ struct senet_net {
     int run_n, run_h, run_w, run_training;
     rng dropout_rng;
     int infer_ready;  /* the inference plan matches the parameters */
-    real **pool;      /* inference: buffers the activations share (net_memory.c); NULL when training */
+    real **pool;      /* buffers the activations share (net_memory.c) */
     int pool_count;
+    real **grad_pool; /* training: buffers the activation gradients share */
+    int grad_pool_count;
 };
 
 /* Pointer to a float tensor of the table (params or buffers). */
@@ -115,10 +118,17 @@ int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws);
 int net_prepare(senet_net *net, int n, int h, int w, int training);
 void net_release_run(senet_net *net);
 
-/* Inference memory plan: activations share buffers once their last reader
- * has run; those a fused convolution skips get none (net_memory.c).
- * counts[i]: elements of activation i. */
-int net_plan_inference_memory(senet_net *net, const size_t *counts);
+/* Activation memory plan: activations share buffers once their last reader
+ * has run; in training what backward reads is kept to the end; in inference
+ * those a fused layer skips get none (net_memory.c). counts[i]: elements
+ * of activation i. */
+int net_plan_activation_memory(senet_net *net, const size_t *counts, int training);
+
+/* Training memory plan for the activation gradients: the gradient of an
+ * activation lives from the backward step of its last reader (which zeroes
+ * it: gradients accumulate) to that of the layer that wrote it, and
+ * gradients whose lives do not overlap share a buffer. */
+int net_plan_gradient_memory(senet_net *net, const size_t *counts);
 
 /* The inference plan: built on the first eval-mode forward, marked stale by
  * anything that may change parameters or BN statistics (net_infer.c). */

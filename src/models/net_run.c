@@ -72,17 +72,16 @@ int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws)
 
 void net_release_run(senet_net *net)
 {
-    for (int i = 0; i < net->num_acts; i++) {
-        if (!net->pool)
-            aligned_free(net->acts[i].data);
-        aligned_free(net->acts[i].grad);
+    for (int i = 0; i < net->num_acts; i++)
         net->acts[i].data = net->acts[i].grad = NULL;
-    }
     for (int b = 0; b < net->pool_count; b++)
         aligned_free(net->pool[b]);
+    for (int b = 0; b < net->grad_pool_count; b++)
+        aligned_free(net->grad_pool[b]);
     free(net->pool);
-    net->pool = NULL;
-    net->pool_count = 0;
+    free(net->grad_pool);
+    net->pool = net->grad_pool = NULL;
+    net->pool_count = net->grad_pool_count = 0;
     for (int i = 0; i < net->num_layers; i++) {
         layer *l = &net->layers[i];
         aligned_free(l->saved_a);
@@ -106,7 +105,8 @@ static void *alloc_elems(size_t count, size_t size, int *failed)
 
 int net_prepare(senet_net *net, int n, int h, int w, int training)
 {
-    if (net->run_n == n && net->run_h == h && net->run_w == w && net->run_training >= training)
+    /* The two modes share buffers differently (net_memory.c): a change of mode re-plans. */
+    if (net->run_n == n && net->run_h == h && net->run_w == w && net->run_training == training)
         return SENET_OK;
     if (n < 1 || n > (1 << 20))
         return senet_fail(SENET_ERR_ARGUMENT, "batch size %d is out of range (1..%d)", n, 1 << 20);
@@ -129,14 +129,12 @@ int net_prepare(senet_net *net, int n, int h, int w, int training)
         if (overflow)
             break;
         total += counts[i] * (training ? 2 : 1);
-        if (training) {
-            a->data = alloc_elems(counts[i], sizeof(real), &failed);
-            a->grad = alloc_elems(counts[i], sizeof(real), &failed);
-        }
     }
-    if (!training && status == SENET_OK && !failed && !overflow) {
+    if (status == SENET_OK && !failed && !overflow) {
         net->run_n = n;
-        status = net_plan_inference_memory(net, counts);
+        status = net_plan_activation_memory(net, counts, training);
+        if (status == SENET_OK && training)
+            status = net_plan_gradient_memory(net, counts);
     }
     free(counts);
     for (int i = 0; i < net->num_layers && status == SENET_OK && !failed && !overflow; i++) {
@@ -286,6 +284,12 @@ int net_backward(senet_net *net)
         activation *in = &net->acts[l->in], *out = &net->acts[l->out];
         size_t rows = (size_t)n * in->h * in->w, count = rows * in->c;
         real *d_in = l->in == net->input_act ? NULL : in->grad;
+        /* Gradients accumulate; one that starts life here starts at zero
+         * (its buffer is shared with gradients that are spent). */
+        if (d_in && in->grad_start == i)
+            memset(d_in, 0, count * sizeof(real));
+        if (l->kind == LAYER_ADD && net->acts[l->in2].grad_start == i)
+            memset(net->acts[l->in2].grad, 0, count * sizeof(real));
         switch (l->kind) {
         case LAYER_CONV: {
             conv2d_shape s = conv_shape_of(net, l, n, in->h, in->w);
