@@ -73,41 +73,51 @@ static void im2col(real *col, const real *img, const conv2d_shape *s, int g, int
                 int ih = oh * s->stride - s->pad + i;
                 real *dst = row + i * s->kw * cg;
                 int inside = ih >= 0 && ih < s->h;
-                const real *src = img + ((size_t)ih * s->w + iw0) * s->c_in + (size_t)g * cg;
+                /* offset of tap (i, 0), which may lie outside the image: only in-range taps become pointers */
+                ptrdiff_t at = ((ptrdiff_t)ih * s->w + iw0) * s->c_in + (ptrdiff_t)g * cg;
                 if (whole || !inside) {
-                    copy_run(dst, inside ? src : NULL, s->kw * cg);
+                    copy_run(dst, inside ? img + at : NULL, s->kw * cg);
                     continue;
                 }
                 for (int j = 0; j < s->kw; j++) {
                     int iw = iw0 + j;
-                    copy_run(dst + j * cg, iw >= 0 && iw < s->w ? src + (size_t)j * s->c_in : NULL, cg);
+                    copy_run(dst + j * cg, iw >= 0 && iw < s->w ? img + at + (ptrdiff_t)j * s->c_in : NULL, cg);
                 }
             }
         }
     }
 }
 
-/* d_img += the adjoint of im2col. Serial: the windows of neighbouring
- * outputs overlap, so threads over pixels would race on d_img. */
+static inline void add_run(real *restrict dst, const real *restrict src, int n)
+{
+    for (int c = 0; c < n; c++)
+        dst[c] += src[c];
+}
+
+/* d_img += the adjoint of im2col. Serial within an image: the windows of
+ * neighbouring outputs overlap, so threads over pixels would race on d_img
+ * (threads take whole images instead). */
 static void col2im_add(real *d_img, const real *dcol, const conv2d_shape *s, int g)
 {
     int cg = s->c_in / s->groups, k = s->kh * s->kw * cg;
     for (int oh = 0; oh < s->h_out; oh++) {
         for (int ow = 0; ow < s->w_out; ow++) {
             const real *row = dcol + ((size_t)oh * s->w_out + ow) * k;
+            int iw0 = ow * s->stride - s->pad;
+            int whole = s->groups == 1 && iw0 >= 0 && iw0 + s->kw <= s->w;
             for (int i = 0; i < s->kh; i++) {
                 int ih = oh * s->stride - s->pad + i;
                 if (ih < 0 || ih >= s->h)
                     continue;
-                for (int j = 0; j < s->kw; j++) {
-                    int iw = ow * s->stride - s->pad + j;
-                    if (iw < 0 || iw >= s->w)
-                        continue;
-                    const real *src = row + (i * s->kw + j) * cg;
-                    real *dst = d_img + ((size_t)ih * s->w + iw) * s->c_in + (size_t)g * cg;
-                    for (int c = 0; c < cg; c++)
-                        dst[c] += src[c];
+                const real *src = row + i * s->kw * cg;
+                ptrdiff_t at = ((ptrdiff_t)ih * s->w + iw0) * s->c_in + (ptrdiff_t)g * cg; /* tap (i, 0) */
+                if (whole) {
+                    add_run(d_img + at, src, s->kw * cg);
+                    continue;
                 }
+                for (int j = 0; j < s->kw; j++)
+                    if (iw0 + j >= 0 && iw0 + j < s->w)
+                        add_run(d_img + at + (ptrdiff_t)j * s->c_in, src + j * cg, cg);
             }
         }
     }
