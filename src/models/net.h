@@ -97,6 +97,10 @@ int64_t *net_tensor_i64(senet_net *net, int entry);
 /* Builds layers and parameter table from net->cfg (net_build.c). */
 int net_build(senet_net *net);
 
+/* SENET_ERR_NOMEM when the activations of an (n, h, w) batch alone exceed
+ * the memory available, before allocating them (net_memory.c). */
+int net_check_memory(const senet_net *net, int n, int h, int w, int training);
+
 /* Spatial size of every activation for an h x w input (hs, ws: num_acts each). */
 int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws);
 

@@ -104,6 +104,7 @@ int net_prepare(senet_net *net, int n, int h, int w, int training)
         return SENET_OK;
     if (n < 1 || n > (1 << 20))
         return senet_fail(SENET_ERR_ARGUMENT, "batch size %d is out of range (1..%d)", n, 1 << 20);
+    TRY(net_check_memory(net, n, h, w, training));
     net_release_run(net);
     int *hs = calloc((size_t)net->num_acts * 2, sizeof(int));
     if (!hs)
