@@ -14,7 +14,7 @@ targets=("$@")
 build=build-fuzz
 if [ -z "${SENET_FUZZ_NO_BUILD:-}" ]; then # set when several runs share one build
   CC=clang cmake -S . -B $build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSENET_FUZZ=ON -DSENET_BUILD_TESTS=OFF >/dev/null
-  cmake --build $build -j "$(nproc)" >/dev/null
+  cmake --build $build -j "$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
 fi
 failed=0
 for t in "${targets[@]}"; do
