@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "senet.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,9 @@ static void prefer_passive_waiting(char **argv)
 int main(int argc, char **argv)
 {
     prefer_passive_waiting(argv);
+    /* Under a file-size limit (ulimit -f) a write past it would kill us with
+     * SIGXFSZ; ignored, it fails with EFBIG and the writer reports it. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return 2;
