@@ -9,7 +9,7 @@ file(GLOB GRADCHECK_OP_SOURCES CONFIGURE_DEPENDS
 add_executable(gradcheck ${CMAKE_CURRENT_SOURCE_DIR}/gradcheck.c ${GRADCHECK_OP_SOURCES})
 target_compile_definitions(gradcheck PRIVATE SENET_REAL_DOUBLE)
 target_include_directories(gradcheck PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(gradcheck PRIVATE OpenMP::OpenMP_C m)
+target_link_libraries(gradcheck PRIVATE OpenMP::OpenMP_C Threads::Threads m)
 add_test(NAME gradcheck COMMAND gradcheck)
 
 # op_runner runs one op of the float library for the PyTorch comparison,

@@ -2,7 +2,7 @@
  * temporary buffers on every call; allocating them afresh each time costs
  * page faults that measured ~10% of a training step. Each calling thread
  * keeps one grow-only block per slot, so nets run from different user
- * threads never share one. */
+ * threads never share one; a thread's blocks are freed when it ends. */
 #ifndef SENET_BASE_SCRATCH_H
 #define SENET_BASE_SCRATCH_H
 
