@@ -16,7 +16,7 @@ if [ -z "${SENET_FUZZ_NO_BUILD:-}" ]; then # set when several runs share one bui
   CC=clang cmake -S . -B $build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSENET_FUZZ=ON -DSENET_BUILD_TESTS=OFF >/dev/null
   cmake --build $build -j "$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
 fi
-failed=0
+failed=0 n_ok=0 n_failed=0
 for t in "${targets[@]}"; do
   work=$build/corpus/$t artifacts=$build/artifacts/$t log=$build/fuzz_$t.log
   mkdir -p "$work" "$artifacts"
@@ -26,13 +26,16 @@ for t in "${targets[@]}"; do
   if "$build/fuzz/fuzz_$t" "$work" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
        -close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1; then
     result=ok
+    n_ok=$((n_ok + 1))
   else
     result=FAILED
     failed=1
+    n_failed=$((n_failed + 1))
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   secs=$(sed -n 's/^stat::.*//; s/.*Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' "$log" | tail -1)
   echo "fuzz_$t: $result, ${execs:-?} executions in ${secs:-$seconds} s, corpus $(ls "$work" | wc -l) files"
   [ $result = ok ] || { grep -m 5 -E 'ERROR|SUMMARY|Test unit written' "$log" || tail -20 "$log"; }
 done
+echo "$n_ok passed, $n_failed failed"
 exit $failed
