@@ -1,5 +1,7 @@
 /* senet: the command-line tool. Dispatches to one file per subcommand. */
 #include "commands.h"
+#include "dist/dist.h"
+#include "parallel.h"
 #include "senet.h"
 
 #include <stdio.h>
@@ -48,6 +50,22 @@ static void prefer_passive_waiting(char **argv)
     execv("/proc/self/exe", argv); /* returns only on failure: carry on spinning */
 }
 
+/* Under mpirun every rank runs the command. A failure on some ranks only
+ * would leave the others waiting in a collective for ever, so it stops the
+ * whole job; a failure every rank saw (a disagreement) ends normally. */
+static int run_command(const command *c, int argc, char **argv)
+{
+    if (dist_init(&argc, &argv))
+        return 1;
+    int rc = c->run(argc, argv);
+    if (rc && dist_world() > 1 && !parallel_failed_together) {
+        fprintf(stderr, "senet (rank %d): stopping every rank of the job\n", dist_rank());
+        dist_abort(rc);
+    }
+    dist_finish();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     prefer_passive_waiting(argv);
@@ -65,7 +83,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc, argv);
+            return run_command(&commands[i], argc, argv);
     fprintf(stderr, "senet: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

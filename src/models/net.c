@@ -227,6 +227,7 @@ int senet_net_forward_backward(senet_net *net, const float *input, const int64_t
     TRY(net_prepare(net, n, h, w, 1));
     load_input_nchw(net, input, n, h, w);
     TRY(net_forward(net, 1));
+    TRY(net_replica_status(net));
     for (int i = 0; i < net->num_acts; i++) {
         const activation *a = &net->acts[i];
         if (a->grad)
@@ -234,11 +235,13 @@ int senet_net_forward_backward(senet_net *net, const float *input, const int64_t
     }
     activation *logits = &net->acts[net->logits_act];
     double value = cross_entropy_forward_backward(logits->grad, logits->data, labels, n, k, label_smoothing);
+    TRY(net_replica_loss(net, logits->grad, n, k, &value));
     *loss = (float)value;
     if (!isfinite(value))
         return senet_fail(SENET_ERR_NUMERIC, "the loss is %g", value);
     memset(net->grads, 0, net->num_params * sizeof(float));
-    return net_backward(net);
+    TRY(net_backward(net));
+    return net_replica_status(net);
 }
 
 const float *senet_net_last_logits(const senet_net *net, int *n)
