@@ -65,8 +65,8 @@ static int timed_sum(void *ctx, double *values, size_t count)
     parallel *p = ctx;
     double t = now_seconds();
     int status = dist_sum_doubles(NULL, values, count);
-    p->bn_seconds += now_seconds() - t;
-    p->bn_calls++;
+    p->hook_seconds += now_seconds() - t;
+    p->hook_calls++;
     return status;
 }
 

@@ -13,8 +13,8 @@
 typedef struct parallel {
     int rank, world;
     int sync_bn;
-    double grad_seconds, bn_seconds; /* in the gradient all-reduce and in sync-BN sums */
-    int64_t grad_calls, bn_calls;
+    double grad_seconds, hook_seconds; /* in the gradient all-reduce; in the net's sums (loss, sync BN) */
+    int64_t grad_calls, hook_calls;
 } parallel;
 
 /* 1 once every rank has seen the same failure (a disagreement): the ranks
