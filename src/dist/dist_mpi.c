@@ -55,7 +55,10 @@ int dist_init(int *argc, char ***argv)
     }
     int len = 0;
     MPI_Get_library_version(library, &len);
-    library[strcspn(library, "\n,")] = '\0';
+    library[strcspn(library, "\n,")] = '\0'; /* the first line: "Open MPI v4.1.4", "MPICH Version:\t4.0.2" */
+    for (char *c = library; *c; c++)
+        if (*c == '\t')
+            *c = ' ';
     return SENET_OK;
 }
 

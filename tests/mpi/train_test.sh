@@ -12,6 +12,7 @@
 #   on 2: the steps after it log the losses of the uninterrupted single
 #   process (within 1e-4; a wrong position would give another batch's loss),
 #   the BN step counters are equal and the final state is within 1e-3;
+#   stopped and resumed on the same number of ranks, it ends bit-identical;
 #   eval split over 2 ranks reports exactly what one process reports;
 #   ranks reading different data stop with a message naming it;
 #   a rank killed with SIGKILL stops the whole job within 60 s, no rank left.
@@ -71,6 +72,14 @@ assert all(abs(a[k] - b[k]) <= 1e-4 for k in a), (a, b)
 PY
     bad "resumed run ($run): losses differ"
 done
+
+# Stopped and resumed on the same number of ranks: bit-identical to the run never stopped.
+"$mpiexec" -n 2 "$senet" train "${common[@]}" --epochs 2 --sync-bn --out "$tmp/s2" >/dev/null 2>&1
+"$mpiexec" -n 2 "$senet" train "${common[@]}" --epochs 2 --sync-bn --max-steps 4 --out "$tmp/r2" >/dev/null 2>&1
+"$mpiexec" -n 2 "$senet" train "${common[@]}" --epochs 2 --sync-bn --out "$tmp/r2" --resume "$tmp/r2/checkpoint.safetensors" \
+  >/dev/null 2>&1
+cmp -s "$tmp/s2/final.safetensors" "$tmp/r2/final.safetensors" &&
+  ok "2 ranks stopped and resumed on 2 end bit-identical" || bad "2 ranks resumed on 2 end elsewhere"
 
 # Evaluation split over the ranks and reduced = one process's.
 e1=$("$senet" eval --arch se_resnet20 --weights "$tmp/straight/final.safetensors" --data "$data" --batch 16 --json 2>&1)
