@@ -54,6 +54,8 @@ int parallel_check_command(const char *command, int argc, char **argv)
             i++;
             continue;
         }
+        if (strncmp(argv[i], "--threads=", 10) == 0)
+            continue;
         h = dist_hash(h, argv[i], strlen(argv[i]) + 1);
     }
     return parallel_check_same(h, "the command line (architecture, options, files)");
