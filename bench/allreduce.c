@@ -35,8 +35,8 @@ int main(int argc, char **argv)
         }
         qsort(t, REPS, sizeof *t, by_value);
         if (rank == 0)
-            printf("allreduce %ld %s (%.2f MB) over %d ranks: best %.3f ms, median %.3f ms\n", count,
-                   dbl ? "doubles" : "floats", count * (double)size / 1e6, world, 1e3 * t[0], 1e3 * t[REPS / 2]);
+            printf("allreduce of %ld %s (%.3f MB) over %d ranks: best %.1f us, median %.1f us\n", count,
+                   dbl ? "doubles" : "floats", count * (double)size / 1e6, world, 1e6 * t[0], 1e6 * t[REPS / 2]);
         free(buf);
     }
     MPI_Finalize();

@@ -20,14 +20,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 mkdir -p "$tmp/data"
-for class in $(tar tzf "$archive" | grep -E '^train/[^/]+/$' | cut -d/ -f2 | sort -u); do
-  tar tzf "$archive" | grep -E "^train/$class/[^/]+\.jpg$" | sort | head -n "$per_class"
-done >"$tmp/list"
+tar tzf "$archive" | grep -E '^train/[^/]+/[^/]+\.jpg$' | sort |
+  awk -F/ -v k="$per_class" '++n[$2] <= k' >"$tmp/list"
 tar xzf "$archive" -C "$tmp/data" -T "$tmp/list"
 images=$(wc -l <"$tmp/list")
 
 echo "senet data-parallel benchmark: se_resnet20, $images CIFAR-10 images, global batch $batch, $cores cores"
-echo "MPI: $("$mpiexec" --version 2>&1 | head -1)"
+echo "MPI: $("$mpiexec" --version 2>&1 | head -1); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| ranks x threads | batch norm | img/s (2nd epoch) | communication per step on rank 0 |"
 echo "| --- | --- | --- | --- |"
@@ -44,6 +43,7 @@ run() { # label bn launcher... -- senet options
   echo "| $label | $bn | $best | $comm |"
 }
 half=$((cores / 2 > 0 ? cores / 2 : 1))
+run "1 x 1" "-" "$senet" train --threads 1
 run "1 x $cores" "-" "$senet" train --threads "$cores"
 run "2 x $half" "per rank" "$mpiexec" -n 2 "$senet" train --threads "$half"
 run "2 x $half" "synced" "$mpiexec" -n 2 "$senet" train --threads "$half" --sync-bn
@@ -52,3 +52,4 @@ echo
 "$mpicc" -O2 -o "$tmp/allreduce" bench/allreduce.c
 # se_resnet20's gradient, se_resnet50's, and one sync-BN message (2 x 64 channels + 1, doubles).
 "$mpiexec" -n 2 "$tmp/allreduce" 274847 28088024 129:double
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
