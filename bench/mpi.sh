@@ -26,7 +26,7 @@ tar xzf "$archive" -C "$tmp/data" -T "$tmp/list"
 images=$(wc -l <"$tmp/list")
 
 echo "senet data-parallel benchmark: se_resnet20, $images CIFAR-10 images, global batch $batch, $cores cores"
-echo "MPI: $("$mpiexec" --version 2>&1 | head -1); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "MPI: $("$mpiexec" --version 2>&1 | grep -m1 -Ei 'version|openrte|open mpi' | tr -s ' \t' ' '); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| ranks x threads | batch norm | img/s (2nd epoch) | communication per step on rank 0 |"
 echo "| --- | --- | --- | --- |"
