@@ -290,13 +290,15 @@ static uint64_t checkpoint_hash(senet_net *net, const senet_checkpoint_info *inf
     return dist_hash(dist_hash(DIST_HASH_START, position, sizeof position), params, count * sizeof(float));
 }
 
-/* Rank 0 says how long the steps waited on communication. */
+/* Rank 0 says how long a step spent in collectives: sending, and waiting
+ * for the slowest rank to arrive (bench/allreduce.c times sending alone). */
 static void report_communication(const parallel *p, int64_t steps)
 {
     if (p->world == 1 || p->rank != 0 || steps <= 0)
         return;
     fprintf(stderr,
-            "senet train: communication per step on rank 0: gradient all-reduce %.2f ms, %s %.2f ms (%.0f calls)\n",
+            "senet train: per step, rank 0 spent in collectives (waiting for the other ranks included): "
+            "gradient all-reduce %.2f ms, %s %.2f ms (%.0f calls)\n",
             1e3 * p->grad_seconds / steps, p->sync_bn ? "loss and sync-BN sums" : "loss sum",
             1e3 * p->hook_seconds / steps, (double)p->hook_calls / steps);
 }
@@ -435,6 +437,8 @@ int cmd_train(int argc, char **argv)
                     dist_library(), senet_get_threads(), o.sync_bn ? "synced over all ranks" : "per rank");
     }
     progress_init(&r.bar, 50);
+    if (r.par.rank != 0)
+        r.bar.tty = 0; /* under mpirun a rank's stderr may be a terminal too: only rank 0 draws */
     int64_t first_step = step;
     int stopped = 0;
     for (; epoch < o.epochs && !stopped; epoch++, batch = 0)
