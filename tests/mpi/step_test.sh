@@ -7,7 +7,8 @@
 # batch's order in one process moves the result as much). Without --sync-bn
 # the ranks normalise their own slices and the result must differ by far more
 # (>= 1e-3), which shows the comparison can tell. Ranks that disagree on the
-# command or the batch stop with a message naming it.
+# command or the batch stop with a message naming it; commands that write
+# files without splitting work refuse to run on several ranks.
 # Usage: step_test.sh path/to/senet path/to/mpiexec
 set -u
 senet=$(realpath "$1") mpiexec=$2  # absolute: some ranks run in other folders (-wdir)
@@ -69,6 +70,9 @@ expect_fail 'ranks disagree on the batch in --input' -- "$mpiexec" -n 1 -wdir "$
 $py "$here/make_batch.py" "$tmp/one_image.safetensors" 1 32 5
 expect_fail 'holds 1 images, too few for 2 ranks' -- "$mpiexec" -n 2 "$senet" step --arch se_resnet20 \
   --weights "$tmp/w.safetensors" --input "$tmp/one_image.safetensors" --output "$tmp/x.safetensors"
+
+expect_fail 'senet init: does not run under mpirun with several ranks' -- "$mpiexec" -n 2 "$senet" init --arch se_resnet20 \
+  --output "$tmp/x.safetensors"
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
