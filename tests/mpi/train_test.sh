@@ -2,7 +2,9 @@
 # senet train and eval under mpirun on a real CIFAR-10 subset, against the
 # single process:
 #   2 ranks with --sync-bn take the steps one process takes: after 3 steps
-#   the weights and BN statistics are within 3e-5 absolute (measured: 6e-6), the logged losses
+#   the weights and BN statistics are within 1e-4 absolute (measured 6e-6, and
+#   1e-5 after a change of GEMM blocking; per-rank BN gives 3.6e-2, checked to
+#   differ by more than 1e-3 so the comparison can tell), the logged losses
 #   within 1e-5, the BN step counters equal, and rank 0 alone logs. (The
 #   momentum buffer is checked through the weights it moves: as a raw sum of
 #   gradients it differs by up to 3e-3 of its scale, because rounding moves a
@@ -38,9 +40,9 @@ common=(--arch se_resnet20 --data "$data" --batch 40 --lr 0.01 --seed 3 --schedu
 "$senet" train "${common[@]}" --max-steps 3 --out "$tmp/one" >/dev/null 2>&1 && ok "one process trains" || bad "one process"
 if "$mpiexec" -n 2 "$senet" train "${common[@]}" --max-steps 3 --sync-bn --out "$tmp/two" >"$tmp/two.txt" 2>&1; then
   ok "2 ranks train"
-  $py "$here/compare.py" "$tmp/one/checkpoint.safetensors" "$tmp/two/checkpoint.safetensors" --max-abs 3e-5 \
+  $py "$here/compare.py" "$tmp/one/checkpoint.safetensors" "$tmp/two/checkpoint.safetensors" --max-abs 1e-4 \
     --skip optimizer.momentum_buffer &&
-    ok "2 ranks --sync-bn: checkpoint = one process's within 3e-5" || bad "2 ranks --sync-bn checkpoint differs"
+    ok "2 ranks --sync-bn: checkpoint = one process's within 1e-4" || bad "2 ranks --sync-bn checkpoint differs"
   $py - "$tmp/one/log.jsonl" "$tmp/two/log.jsonl" <<'PY' && ok "rank 0 alone logs, losses within 1e-5" || bad "logs differ"
 import json, sys
 one, two = ([json.loads(l) for l in open(p) if '"step"' in l] for p in sys.argv[1:])
@@ -53,6 +55,11 @@ PY
 else
   bad "2 ranks failed: $(tail -3 "$tmp/two.txt")"
 fi
+
+"$mpiexec" -n 2 "$senet" train "${common[@]}" --max-steps 3 --out "$tmp/local" >/dev/null 2>&1
+$py "$here/compare.py" "$tmp/one/checkpoint.safetensors" "$tmp/local/checkpoint.safetensors" --min-abs 1e-3 \
+  --skip optimizer.momentum_buffer && ok "2 ranks with per-rank BN differ (the comparison can tell)" ||
+  bad "per-rank BN does not differ"
 
 # Resume with another number of ranks: 2 -> 1 and 1 -> 2, to the end of the epoch (5 steps).
 "$senet" train "${common[@]}" --epochs 1 --out "$tmp/straight" >/dev/null 2>&1 || bad "uninterrupted run"
