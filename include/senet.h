@@ -103,7 +103,11 @@ SENET_API int senet_get_threads(void);
 SENET_API int senet_net_load(senet_net *net, const char *path);
 SENET_API int senet_net_save(const senet_net *net, const char *path);
 
-/* Eval mode: input (n, 3, h, w) NCHW, logits (n, num_classes). */
+/* Eval mode: input (n, 3, h, w) NCHW, logits (n, num_classes). The first
+ * call after the parameters change folds each batch norm into the
+ * convolution before it and packs the weights (a second copy of the
+ * convolution weights, kept until the parameters change again); the
+ * activations share a few buffers sized for the batch. */
 SENET_API int senet_net_forward(senet_net *net, const float *input, int n, int h, int w, float *logits);
 
 /* Train mode: forward with batch statistics (updating the running ones),
@@ -116,7 +120,11 @@ SENET_API int senet_net_forward_backward(senet_net *net, const float *input, con
  * NULL before the first. Valid until the next call on the net. */
 SENET_API const float *senet_net_last_logits(const senet_net *net, int *n);
 
-/* The flat trainable parameters and their gradients, in the same order. */
+/* The flat trainable parameters and their gradients, in the same order.
+ * The caller may write the parameters: each call marks the packed, BN-folded
+ * inference weights stale, so the next eval-mode forward rebuilds them. The
+ * gradient buffer is allocated on first need (here, or the first training
+ * step); SENET_ERR_NOMEM if it cannot be. */
 SENET_API int senet_net_params(senet_net *net, float **params, float **grads, size_t *count);
 
 /* The BN running statistics (running_mean and running_var of every BN, in

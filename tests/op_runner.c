@@ -16,6 +16,7 @@
  * The safetensors reading and writing here is a deliberately small subset
  * (F32 and I64, no memory mapping) so that the op tests stand apart from
  * the library's own reader. */
+#include "base/alloc.h"
 #include "base/real.h"
 #include "base/rng.h"
 #include "kernels/gemm.h"
@@ -514,6 +515,13 @@ static void run_maxpool(tensor_set *in, tensor_set *out)
     int32_t *argmax = xcalloc((size_t)n * ho * wo * c, sizeof(int32_t));
     maxpool_forward(y, argmax, x, n, h, w, c, k, stride, pad, ho, wo);
     maxpool_backward(dx, dy, argmax, n, h, w, c, ho, wo);
+    /* The inference path (no arg-max) must give the same values bit for bit. */
+    size_t count = (size_t)n * ho * wo * c;
+    real *y_values = xcalloc(count, sizeof(real));
+    maxpool_forward(y_values, NULL, x, n, h, w, c, k, stride, pad, ho, wo);
+    if (memcmp(y_values, y, count * sizeof(real)) != 0)
+        die("maxpool: the inference path (no arg-max) differs from the training path");
+    free(y_values);
     free(argmax);
 }
 
@@ -694,6 +702,9 @@ static void gemm_case(int m, int n, int k, rng *r)
                 size_t c_count = (size_t)m * ldc;
                 real *a = xcalloc(a_count, sizeof(real)), *b = xcalloc(b_count, sizeof(real));
                 real *c_fast = xcalloc(c_count, sizeof(real)), *c_plain = xcalloc(c_count, sizeof(real));
+                real *c_serial = xcalloc(c_count, sizeof(real));
+                real *ws = xcalloc(gemm_workspace_size(n) + 16, sizeof(real));
+                real *ws_aligned = (real *)(((uintptr_t)ws + 63) & ~(uintptr_t)63);
                 fill(a, a_count, r);
                 fill(b, b_count, r);
                 fill(c_plain, c_count, r);
@@ -701,17 +712,22 @@ static void gemm_case(int m, int n, int k, rng *r)
                     for (size_t i = 0; i < c_count; i++)
                         c_plain[i] = NAN;
                 memcpy(c_fast, c_plain, c_count * sizeof(real));
+                memcpy(c_serial, c_plain, c_count * sizeof(real));
                 gemm(ta, tb, m, n, k, alphas[ab], a, lda, b, ldb, betas[ab], c_fast, ldc);
+                gemm_serial(ta, tb, m, n, k, alphas[ab], a, lda, b, ldb, betas[ab], c_serial, ldc, ws_aligned);
                 gemm_plain(ta, tb, m, n, k, alphas[ab], a, lda, b, ldb, betas[ab], c_plain, ldc);
                 /* only the m x n window: the padding columns keep their NaN */
                 worst = fmax(worst, rel_err(c_fast, c_plain, (size_t)m, (size_t)n, (size_t)ldc));
+                worst = fmax(worst, rel_err(c_serial, c_plain, (size_t)m, (size_t)n, (size_t)ldc));
+                free(c_serial);
+                free(ws);
                 free(a);
                 free(b);
                 free(c_fast);
                 free(c_plain);
             }
     char what[96];
-    snprintf(what, sizeof what, "gemm %dx%dx%d (4 transposes, 3 alpha/beta)", m, n, k);
+    snprintf(what, sizeof what, "gemm and gemm_serial %dx%dx%d (4 transposes, 3 alpha/beta)", m, n, k);
     verdict(worst <= FAST_TOLERANCE, what, worst);
 }
 
@@ -738,6 +754,28 @@ static void conv_case(int n, int h, int w, int c_in, int c_out, int kh, int stri
              groups, bias ? " bias" : "");
     double err = rel_err(y_fast, y_plain, 1, out_count, out_count);
     verdict(err <= FAST_TOLERANCE, what, err);
+
+    /* Packed weights with a per-channel scale (a folded batch norm), bias
+     * and ReLU against the plain convolution of the scaled weights. */
+    real *scale = xcalloc((size_t)c_out, sizeof(real)), *w_scaled = xcalloc(w_count, sizeof(real));
+    fill(scale, (size_t)c_out, r);
+    for (size_t i = 0; i < w_count; i++)
+        w_scaled[i] = wt[i] * scale[i / (w_count / c_out)];
+    real *packed = aligned_alloc_checked(conv2d_packed_size(&s) * sizeof(real));
+    check(packed ? conv2d_pack_weights(packed, wt, scale, &s) : SENET_ERR_NOMEM);
+    conv2d_forward_plain(y_plain, x, w_scaled, bias ? b : NULL, &s);
+    for (size_t i = 0; i < out_count; i++)
+        y_plain[i] = y_plain[i] > 0 ? y_plain[i] : 0;
+    for (size_t i = 0; i < out_count; i++)
+        y_fast[i] = NAN;
+    check(conv2d_forward_packed(y_fast, x, packed, bias ? b : NULL, 1, &s));
+    err = rel_err(y_fast, y_plain, 1, out_count, out_count);
+    snprintf(what, sizeof what, "packed+scale+relu %dx%dx%dx%d->%d k%d s%d p%d g%d%s", n, h, w, c_in, c_out, kh,
+             stride, pad, groups, bias ? " bias" : "");
+    verdict(err <= FAST_TOLERANCE, what, err);
+    aligned_free(packed);
+    free(scale);
+    free(w_scaled);
     free(x);
     free(wt);
     free(b);
@@ -792,6 +830,10 @@ static int fast_vs_plain(void)
     conv_case(1, 7, 7, 128, 128, 3, 1, 1, 32, 0, &r);
     conv_case(1, 7, 7, 256, 256, 3, 2, 1, 64, 0, &r);
     conv_case(1, 15, 15, 64, 64, 3, 1, 1, 1, 0, &r);
+    /* more images than threads: each thread takes whole images */
+    conv_case(5, 8, 8, 16, 16, 3, 1, 1, 1, 0, &r);
+    conv_case(3, 9, 9, 32, 16, 3, 2, 1, 1, 1, &r);
+    conv_case(4, 6, 6, 16, 32, 1, 1, 0, 1, 1, &r);
     printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed ? 1 : 0;
 }

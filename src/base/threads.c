@@ -18,6 +18,15 @@ int threads_get(void)
 #endif
 }
 
+int threads_index(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 void threads_set(int threads) { thread_count = threads > 0 ? threads : 0; }
 
 void senet_set_threads(int threads) { threads_set(threads); }

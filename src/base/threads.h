@@ -5,4 +5,7 @@
 int threads_get(void);
 void threads_set(int threads);
 
+/* This thread's index in the innermost OpenMP team (0 outside one). */
+int threads_index(void);
+
 #endif

@@ -93,6 +93,7 @@ int senet_net_load(senet_net *net, const char *path)
 {
     safetensors_file *f = NULL;
     TRY(safetensors_open(path, &f));
+    net_infer_invalidate(net); /* even a failed load may have written some tensors */
     int status = weights_load_from(net, f);
     safetensors_close(f);
     return status;

@@ -7,8 +7,10 @@
 #include "gemm.h"
 
 #include "../base/alloc.h"
+#include "../base/scratch.h"
 #include "../base/threads.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -17,8 +19,8 @@
 
 #define VLEN ((int)(64 / sizeof(real)))   /* lanes of one 64-byte vector */
 #define NR (2 * VLEN)                      /* columns of a micro-tile */
-#define MR 6                               /* rows of a micro-tile */
-#define KC 256
+#define MR 12                              /* rows of a micro-tile */
+#define KC 192
 #define MC 96                              /* multiple of MR */
 #define NC 512                             /* multiple of NR */
 
@@ -28,16 +30,21 @@ static inline real a_at(const real *a, int lda, int trans, int i, int p)
     return trans ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p];
 }
 
-/* A[i0:i0+mc, p0:p0+kc] -> panels of MR rows, each stored k-major (kc x MR), zero-padded. */
-static void pack_a(real *dst, const real *a, int lda, int trans, int i0, int mc, int p0, int kc)
+/* A[i0:i0+mc, p0:p0+kc] -> panels of MR rows, each stored k-major (kc x MR), zero-padded.
+ * Only transposed A is packed (see the macro kernel); its MR values per k are contiguous. */
+static void pack_a_trans(real *dst, const real *a, int lda, int i0, int mc, int p0, int kc)
 {
     for (int ip = 0; ip < mc; ip += MR) {
         int rows = mc - ip < MR ? mc - ip : MR;
         for (int p = 0; p < kc; p++) {
-            for (int r = 0; r < rows; r++)
-                dst[r] = a_at(a, lda, trans, i0 + ip + r, p0 + p);
-            for (int r = rows; r < MR; r++)
-                dst[r] = 0;
+            const real *src = a + (size_t)(p0 + p) * lda + i0 + ip;
+            if (rows == MR) {
+                for (int r = 0; r < MR; r++)
+                    dst[r] = src[r];
+            } else {
+                for (int r = 0; r < MR; r++)
+                    dst[r] = r < rows ? src[r] : 0;
+            }
             dst += MR;
         }
     }
@@ -59,61 +66,145 @@ static void pack_b_panel(real *dst, const real *b, int ldb, int trans, int p0, i
     }
 }
 
-/* One MR x NR tile, C += alpha * sum_p a[p][0:MR] (outer) b[p][0:NR], computed in
- * slices of two vectors per row so that the 2*MR accumulators stay in
- * registers whatever the vector width (64 bytes: one slice; 32: two; 16: four). */
-#define DEFINE_MACRO_KERNEL(name, attr, vtype, width)                                                \
+/* The integer as wide as `real`, for ReLU as a bit mask. */
+#ifdef SENET_REAL_DOUBLE
+typedef int64_t real_int;
+#else
+typedef int32_t real_int;
+#endif
+
+/* How a block's product goes into C: C = alpha*AB when overwrite, else
+ * C += alpha*AB; then, on the last K block only, + bias per column and
+ * ReLU (the fused epilogue of a convolution with BN folded in). */
+typedef struct c_update {
+    real alpha;
+    int overwrite;
+    const real *bias; /* at the block's first column; NULL: none */
+    int relu;
+} c_update;
+
+/* One MR x NR tile, C (+)= alpha * sum_p a[p][0:MR] (outer) b[p][0:NR], computed in
+ * slices of two vectors per row and blocks of `rb` rows so that the 2*rb
+ * accumulators stay in registers (AVX-512: 12 rows, 24 of its 32 registers,
+ * so each broadcast of A feeds two FMAs and each load of B twelve; AVX2
+ * and the portable path: 6 rows).
+ * A is read through strides: packed panels (rs 1, cs MR) or, when A is an
+ * untransposed row-major matrix, straight from its rows (rs lda, cs 1), which
+ * saves the copy that dominates when N is small (16-64 output channels).
+ * A slice with no more than one vector of columns left uses one accumulator
+ * per row, so a 16-channel layer does not compute 32. */
+#define DEFINE_MACRO_KERNEL(name, attr, vtype, itype, width, rb)                                     \
     typedef real vtype __attribute__((vector_size((width) * sizeof(real)), aligned(4)));            \
-    attr static void name##_tile(int kc, const real *pa, const real *pb, real alpha, real *c,       \
-                                 int ldc, int rows, int cols)                                       \
+    typedef real_int itype __attribute__((vector_size((width) * sizeof(real)), aligned(4)));        \
+    attr static inline __attribute__((always_inline)) void name##_store(                             \
+        real *cr, vtype x, int n, const c_update *u, const real *bias)                               \
     {                                                                                                \
-        for (int c0 = 0; c0 < NR; c0 += 2 * (width)) {                                               \
-            if (c0 >= cols)                                                                          \
-                break;                                                                               \
-            vtype acc[MR][2];                                                                        \
-            for (int r = 0; r < MR; r++)                                                             \
-                acc[r][0] = acc[r][1] = (vtype){0};                                                  \
-            for (int p = 0; p < kc; p++) {                                                           \
-                vtype b0, b1;                                                                        \
-                memcpy(&b0, pb + (size_t)p * NR + c0, sizeof b0);                                    \
-                memcpy(&b1, pb + (size_t)p * NR + c0 + (width), sizeof b1);                          \
-                for (int r = 0; r < MR; r++) {                                                       \
-                    real av = pa[(size_t)p * MR + r];                                                \
-                    acc[r][0] += av * b0;                                                            \
-                    acc[r][1] += av * b1;                                                            \
-                }                                                                                    \
+        if (n == (width)) {                                                                          \
+            x *= u->alpha;                                                                           \
+            vtype t;                                                                                 \
+            if (!u->overwrite) {                                                                     \
+                memcpy(&t, cr, sizeof t);                                                            \
+                x += t;                                                                              \
             }                                                                                        \
-            for (int r = 0; r < rows; r++) {                                                         \
-                real tmp[2 * (width)];                                                               \
-                memcpy(tmp, &acc[r][0], sizeof(vtype));                                              \
-                memcpy(tmp + (width), &acc[r][1], sizeof(vtype));                                    \
-                int n_cols = cols - c0 < 2 * (width) ? cols - c0 : 2 * (width);                      \
-                real *cr = c + (size_t)r * ldc + c0;                                                 \
-                for (int j = 0; j < n_cols; j++)                                                     \
-                    cr[j] += alpha * tmp[j];                                                         \
+            if (bias) {                                                                              \
+                memcpy(&t, bias, sizeof t);                                                          \
+                x += t;                                                                              \
+            }                                                                                        \
+            if (u->relu) {                                                                           \
+                itype keep = x > (vtype){0};                                                         \
+                itype bits;                                                                          \
+                memcpy(&bits, &x, sizeof bits);                                                      \
+                bits &= keep;                                                                        \
+                memcpy(&x, &bits, sizeof x);                                                         \
+            }                                                                                        \
+            memcpy(cr, &x, sizeof x);                                                                \
+            return;                                                                                  \
+        }                                                                                            \
+        real tmp[width];                                                                             \
+        memcpy(tmp, &x, sizeof x);                                                                   \
+        for (int j = 0; j < n; j++) {                                                                \
+            real v = u->alpha * tmp[j] + (u->overwrite ? 0 : cr[j]);                                 \
+            if (bias)                                                                                \
+                v += bias[j];                                                                        \
+            if (u->relu)                                                                             \
+                v = v > 0 ? v : 0;                                                                   \
+            cr[j] = v;                                                                               \
+        }                                                                                            \
+    }                                                                                                \
+    attr static inline __attribute__((always_inline)) void name##_slice(                             \
+        int nv, int kc, const real *a, int rs, int cs, const real *pb, int c0, real *c, int ldc,     \
+        int rows, int cols, const c_update *u, const real *bias)                                     \
+    {                                                                                                \
+        vtype acc[rb][2];                                                                            \
+        for (int r = 0; r < (rb); r++)                                                               \
+            acc[r][0] = acc[r][1] = (vtype){0};                                                      \
+        for (int p = 0; p < kc; p++) {                                                               \
+            vtype b[2];                                                                              \
+            for (int v = 0; v < nv; v++)                                                             \
+                memcpy(&b[v], pb + (size_t)p * NR + c0 + v * (width), sizeof b[v]);                  \
+            for (int r = 0; r < (rb); r++) {                                                         \
+                real av = a[(size_t)p * cs + (size_t)r * rs];                                        \
+                for (int v = 0; v < nv; v++)                                                         \
+                    acc[r][v] += av * b[v];                                                          \
+            }                                                                                        \
+        }                                                                                            \
+        for (int r = 0; r < rows; r++)                                                               \
+            for (int v = 0; v < nv; v++) {                                                           \
+                int cb = c0 + v * (width), n = cols - cb < (width) ? cols - cb : (width);            \
+                if (n > 0)                                                                           \
+                    name##_store(c + (size_t)r * ldc + cb, acc[r][v], n, u, bias ? bias + cb : NULL); \
+            }                                                                                        \
+    }                                                                                                \
+    attr static inline __attribute__((always_inline)) void name##_tile(                              \
+        int kc, const real *a, int rs, int cs, const real *pb, real *c, int ldc, int rows, int cols, \
+        const c_update *u, const real *bias)                                                         \
+    {                                                                                                \
+        for (int r0 = 0; r0 < rows; r0 += (rb)) {                                                    \
+            const real *ar = a + (size_t)r0 * rs;                                                    \
+            real *cr = c + (size_t)r0 * ldc;                                                         \
+            int nr = rows - r0 < (rb) ? rows - r0 : (rb);                                            \
+            for (int c0 = 0; c0 < cols; c0 += 2 * (width)) {                                         \
+                if (cols - c0 <= (width))                                                            \
+                    name##_slice(1, kc, ar, rs, cs, pb, c0, cr, ldc, nr, cols, u, bias);             \
+                else                                                                                 \
+                    name##_slice(2, kc, ar, rs, cs, pb, c0, cr, ldc, nr, cols, u, bias);             \
             }                                                                                        \
         }                                                                                            \
     }                                                                                                \
-    /* C[mc x nc] += alpha * packedA * packedB over all micro-tiles of a block. */                  \
-    attr static void name(int mc, int nc, int kc, const real *pa, const real *pb, real alpha,      \
-                          real *c, int ldc)                                                          \
+    /* C[mc x nc] (+)= alpha * A * packedB over all micro-tiles of a block; A is                     \
+     * packed panels when lda is 0, else rows of a row-major matrix (its last,                       \
+     * short tile is copied to a zero-padded panel: rows past mc do not exist). */                   \
+    attr static void name(int mc, int nc, int kc, const real *a, int lda, const real *pb, real *c,   \
+                          int ldc, const c_update *u)                                                \
     {                                                                                                \
         for (int jr = 0; jr < nc; jr += NR) {                                                        \
             int cols = nc - jr < NR ? nc - jr : NR;                                                  \
+            const real *bias = u->bias ? u->bias + jr : NULL;                                        \
             for (int ir = 0; ir < mc; ir += MR) {                                                    \
                 int rows = mc - ir < MR ? mc - ir : MR;                                              \
-                name##_tile(kc, pa + (size_t)ir * kc, pb + (size_t)jr * kc, alpha,                   \
-                            c + (size_t)ir * ldc + jr, ldc, rows, cols);                             \
+                real *ct = c + (size_t)ir * ldc + jr;                                                \
+                const real *pbt = pb + (size_t)jr * kc;                                              \
+                if (!lda) {                                                                          \
+                    name##_tile(kc, a + (size_t)ir * kc, 1, MR, pbt, ct, ldc, rows, cols, u, bias);  \
+                } else if (rows == MR) {                                                             \
+                    name##_tile(kc, a + (size_t)ir * lda, lda, 1, pbt, ct, ldc, rows, cols, u, bias); \
+                } else {                                                                             \
+                    real edge[KC * MR];                                                              \
+                    for (int p = 0; p < kc; p++)                                                     \
+                        for (int r = 0; r < MR; r++)                                                 \
+                            edge[p * MR + r] = r < rows ? a[(size_t)(ir + r) * lda + p] : 0;         \
+                    name##_tile(kc, edge, 1, MR, pbt, ct, ldc, rows, cols, u, bias);                 \
+                }                                                                                    \
             }                                                                                        \
         }                                                                                            \
     }
 
-typedef void (*macro_kernel_fn)(int, int, int, const real *, const real *, real, real *, int);
+typedef void (*macro_kernel_fn)(int, int, int, const real *, int, const real *, real *, int, const c_update *);
 
-DEFINE_MACRO_KERNEL(macro_kernel_portable, , vec16, 16 / (int)sizeof(real))
+DEFINE_MACRO_KERNEL(macro_kernel_portable, , vec16, ivec16, 16 / (int)sizeof(real), 6)
 #if defined(__x86_64__) && defined(__GNUC__)
-DEFINE_MACRO_KERNEL(macro_kernel_avx2, __attribute__((target("avx2,fma"))), vec32, 32 / (int)sizeof(real))
-DEFINE_MACRO_KERNEL(macro_kernel_avx512, __attribute__((target("avx512f,fma"))), vec64, 64 / (int)sizeof(real))
+DEFINE_MACRO_KERNEL(macro_kernel_avx2, __attribute__((target("avx2,fma"))), vec32, ivec32, 32 / (int)sizeof(real), 6)
+DEFINE_MACRO_KERNEL(macro_kernel_avx512, __attribute__((target("avx512f,fma"))), vec64, ivec64, 64 / (int)sizeof(real), 12)
 #endif
 
 static macro_kernel_fn chosen_kernel;
@@ -163,36 +254,24 @@ static void scale_c(int m, int n, real beta, real *c, int ldc)
     }
 }
 
-void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
-          const real *b, int ldb, real beta, real *c, int ldc)
+size_t gemm_workspace_size(int n)
 {
-    if (m <= 0 || n <= 0)
-        return;
-    if (!chosen_kernel)
-        choose_kernel();
-    scale_c(m, n, beta, c, ldc);
-    if (k <= 0 || alpha == 0)
-        return;
-    /* Tiny products are not worth packing. */
-    if ((long long)m * n * k < 4096) {
-        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
-        return;
-    }
+    size_t n_panels = ((size_t)(n > 0 ? n : 1) + NR - 1) / NR;
+    return n_panels * NR * KC + (size_t)MC * KC;
+}
+
+/* The blocked product on `threads` threads (1: no parallel region, for
+ * callers that are themselves one thread of a team). pb holds the packed B
+ * panels, pa_all one MC x KC block of A per thread. */
+static void gemm_blocked(int threads, int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a,
+                         int lda, const real *b, int ldb, int overwrite, real *c, int ldc, real *pb, real *pa_all)
+{
     int n_panels = (n + NR - 1) / NR;
-    real *pb = aligned_alloc_checked((size_t)n_panels * NR * KC * sizeof(real));
-    int threads = threads_get();
-    real *pa_all = aligned_alloc_checked((size_t)threads * MC * KC * sizeof(real));
-    if (!pb || !pa_all) {
-        /* Out of memory for packing buffers: fall back to the unpacked loop. */
-        aligned_free(pb);
-        aligned_free(pa_all);
-        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
-        return;
-    }
     int m_blocks = (m + MC - 1) / MC, n_blocks = (n + NC - 1) / NC;
     for (int p0 = 0; p0 < k; p0 += KC) {
         int kc = k - p0 < KC ? k - p0 : KC;
-#pragma omp parallel num_threads(threads)
+        c_update u = {alpha, overwrite && p0 == 0, NULL, 0}; /* the first K block writes C, the rest add */
+#pragma omp parallel num_threads(threads) if (threads > 1)
         {
 #pragma omp for schedule(static)
             for (int jp = 0; jp < n_panels; jp++) {
@@ -210,17 +289,138 @@ void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real 
                 for (int jb = 0; jb < n_blocks; jb++) {
                     int i0 = ib * MC, mc = m - i0 < MC ? m - i0 : MC;
                     int j0 = jb * NC, nc = n - j0 < NC ? n - j0 : NC;
+                    real *cb = c + (size_t)i0 * ldc + j0;
+                    const real *pbj = pb + (size_t)j0 * kc;
+                    if (!trans_a) {
+                        chosen_kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda, pbj, cb, ldc, &u);
+                        continue;
+                    }
                     if (packed_block != ib) {
-                        pack_a(pa, a, lda, trans_a, i0, mc, p0, kc);
+                        pack_a_trans(pa, a, lda, i0, mc, p0, kc);
                         packed_block = ib;
                     }
-                    chosen_kernel(mc, nc, kc, pa, pb + (size_t)j0 * kc, alpha, c + (size_t)i0 * ldc + j0, ldc);
+                    chosen_kernel(mc, nc, kc, pa, 0, pbj, cb, ldc, &u);
                 }
             }
         }
     }
-    aligned_free(pb);
-    aligned_free(pa_all);
+}
+
+/* The degenerate cases, tiny products and a beta other than 0 or 1; returns
+ * 1 when nothing is left to do. Otherwise C is to be overwritten when
+ * *overwrite (beta 0: the kernel stores, so C needs no clearing pass). */
+static int gemm_prologue(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+                         const real *b, int ldb, real beta, real *c, int ldc, int *overwrite)
+{
+    if (m <= 0 || n <= 0)
+        return 1;
+    if (!chosen_kernel)
+        choose_kernel();
+    /* Tiny products are not worth packing. */
+    if (k <= 0 || alpha == 0 || (long long)m * n * k < 4096) {
+        scale_c(m, n, beta, c, ldc);
+        if (k > 0 && alpha != 0)
+            gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc);
+        return 1;
+    }
+    *overwrite = beta == 0;
+    if (beta != 0)
+        scale_c(m, n, beta, c, ldc);
+    return 0;
+}
+
+void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+          const real *b, int ldb, real beta, real *c, int ldc)
+{
+    int overwrite;
+    if (gemm_prologue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, &overwrite))
+        return;
+    int n_panels = (n + NR - 1) / NR;
+    int threads = threads_get();
+    size_t pb_size = (size_t)n_panels * NR * KC;
+    real *pb = scratch_get(SCRATCH_GEMM, (pb_size + (size_t)threads * MC * KC) * sizeof(real));
+    if (!pb) {
+        /* Out of memory for packing buffers: fall back to the unpacked loop. */
+        gemm_plain(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, overwrite ? 0 : 1, c, ldc);
+        return;
+    }
+    gemm_blocked(threads, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, overwrite, c, ldc, pb, pb + pb_size);
+}
+
+void gemm_serial(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+                 const real *b, int ldb, real beta, real *c, int ldc, real *workspace)
+{
+    int overwrite;
+    if (gemm_prologue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, &overwrite))
+        return;
+    size_t n_panels = ((size_t)n + NR - 1) / NR;
+    gemm_blocked(1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, overwrite, c, ldc, workspace,
+                 workspace + n_panels * NR * KC);
+}
+
+size_t gemm_packed_b_size(int n, int k)
+{
+    size_t n_panels = ((size_t)(n > 0 ? n : 1) + NR - 1) / NR;
+    return n_panels * NR * (size_t)(k > 0 ? k : 1);
+}
+
+/* K block p0 of the packed B starts at p0 * n_panels * NR: the blocks
+ * before it are KC deep and n_panels * NR wide. */
+void gemm_pack_b(real *dst, int trans_b, int n, int k, const real *b, int ldb)
+{
+    int n_panels = (n + NR - 1) / NR;
+    for (int p0 = 0; p0 < k; p0 += KC) {
+        int kc = k - p0 < KC ? k - p0 : KC;
+        for (int jp = 0; jp < n_panels; jp++) {
+            int cols = n - jp * NR < NR ? n - jp * NR : NR;
+            pack_b_panel(dst + (size_t)p0 * n_panels * NR + (size_t)jp * NR * kc, b, ldb, trans_b, p0, kc, jp * NR,
+                         cols);
+        }
+    }
+}
+
+/* With B packed beforehand there is no shared packing step, so one parallel
+ * region covers the whole product: each thread owns whole C blocks and runs
+ * all K blocks of them. */
+void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const real *packed_b, real *c, int ldc,
+                 const gemm_epilogue *epi)
+{
+    if (m <= 0 || n <= 0)
+        return;
+    if (!chosen_kernel)
+        choose_kernel();
+    if (k <= 0) {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                real *cij = c + (size_t)i * ldc + j;
+                real v = (epi && epi->accumulate ? *cij : 0) + (epi && epi->bias ? epi->bias[j] : 0);
+                *cij = epi && epi->relu && v < 0 ? 0 : v;
+            }
+        return;
+    }
+    int n_panels = (n + NR - 1) / NR;
+    int m_blocks = (m + MC - 1) / MC;
+    /* Column blocks narrower than NC when there are too few blocks to keep
+     * every thread busy (batch 1: 49 pixels x 512 channels is one block). */
+    int nc_step = NC;
+    while (threads > 1 && nc_step > NR && (long long)m_blocks * ((n + nc_step - 1) / nc_step) < 4LL * threads)
+        nc_step /= 2;
+    int n_blocks = (n + nc_step - 1) / nc_step;
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads) if (threads > 1)
+    for (int ib = 0; ib < m_blocks; ib++) {
+        for (int jb = 0; jb < n_blocks; jb++) {
+            int i0 = ib * MC, mc = m - i0 < MC ? m - i0 : MC;
+            int j0 = jb * nc_step, nc = n - j0 < nc_step ? n - j0 : nc_step;
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = k - p0 < KC ? k - p0 : KC, last = p0 + kc == k;
+                c_update u = {1, p0 == 0 && !(epi && epi->accumulate), last && epi && epi->bias ? epi->bias + j0 : NULL,
+                              last && epi && epi->relu};
+                chosen_kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda,
+                              packed_b + (size_t)p0 * n_panels * NR + (size_t)j0 * kc, c + (size_t)i0 * ldc + j0, ldc,
+                              &u);
+            }
+        }
+    }
 }
 
 void gemm_plain(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,

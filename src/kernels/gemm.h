@@ -11,8 +11,34 @@
 
 #include "../base/real.h"
 
+#include <stddef.h>
+
 void gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
           const real *b, int ldb, real beta, real *c, int ldc);
+
+/* gemm() on the calling thread alone, for callers that split work over
+ * threads themselves; workspace holds gemm_workspace_size(n) reals
+ * (64-byte aligned) and may be reused between calls. */
+void gemm_serial(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
+                 const real *b, int ldb, real beta, real *c, int ldc, real *workspace);
+size_t gemm_workspace_size(int n);
+
+/* B packed once for many products (inference weights). gemm_packed_b_size
+ * reals (64-byte aligned) hold op(B) (k x n) in the micro-kernel's panels. */
+size_t gemm_packed_b_size(int n, int k);
+void gemm_pack_b(real *dst, int trans_b, int n, int k, const real *b, int ldb);
+
+/* What a product does to C after the multiply: + bias per column, ReLU. */
+typedef struct gemm_epilogue {
+    const real *bias; /* (n), or NULL */
+    int relu;
+    int accumulate;   /* C += A * B (before bias and ReLU) instead of C = */
+} gemm_epilogue;
+
+/* C (m x n) = A (m x k, untransposed) * B packed by gemm_pack_b, then the
+ * epilogue (may be NULL), on `threads` threads (1: the calling thread). */
+void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const real *packed_b, real *c, int ldc,
+                 const gemm_epilogue *epi);
 
 void gemm_plain(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
                 const real *b, int ldb, real beta, real *c, int ldc);

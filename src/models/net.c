@@ -3,6 +3,7 @@
 #include "net.h"
 
 #include "../base/alloc.h"
+#include "../base/scratch.h"
 #include "../base/status.h"
 #include "../base/threads.h"
 #include "../ops/loss.h"
@@ -82,10 +83,9 @@ int senet_net_create(const senet_config *cfg, senet_net **out)
     int status = net_build(net);
     if (status == SENET_OK) {
         net->params = aligned_calloc_checked(net->num_params, sizeof(float));
-        net->grads = aligned_calloc_checked(net->num_params, sizeof(float));
         net->buffers = aligned_calloc_checked(net->num_buffers ? net->num_buffers : 1, sizeof(float));
         net->counters = aligned_calloc_checked(net->num_counters ? net->num_counters : 1, sizeof(int64_t));
-        if (!net->params || !net->grads || !net->buffers || !net->counters)
+        if (!net->params || !net->buffers || !net->counters)
             status = senet_fail(SENET_ERR_NOMEM, "cannot allocate the %zu parameters of %s", net->num_params, cfg->arch);
     }
     if (status == SENET_OK)
@@ -103,6 +103,8 @@ void senet_net_free(senet_net *net)
     if (!net)
         return;
     net_release_run(net);
+    net_infer_free(net);
+    scratch_release();
     free(net->layers);
     free(net->acts);
     free(net->entries);
@@ -146,6 +148,7 @@ static void kaiming_fan_out(senet_net *net, int entry, uint64_t seed)
 
 int senet_net_init(senet_net *net, uint64_t seed)
 {
+    net_infer_invalidate(net);
     rng_seed(&net->dropout_rng, seed ^ 0x5eed5eedULL);
     memset(net->params, 0, net->num_params * sizeof(float));
     memset(net->counters, 0, net->num_counters * sizeof(int64_t));
@@ -224,16 +227,13 @@ int senet_net_forward_backward(senet_net *net, const float *input, const int64_t
             return senet_fail(SENET_ERR_ARGUMENT, "label %lld of image %d is outside 0..%d", (long long)labels[i], i, k - 1);
     if (!(label_smoothing >= 0 && label_smoothing < 1))
         return senet_fail(SENET_ERR_ARGUMENT, "label smoothing %g is out of range [0, 1)", label_smoothing);
+    TRY(net_ensure_grads(net));
     TRY(net_prepare(net, n, h, w, 1));
     load_input_nchw(net, input, n, h, w);
     TRY(net_forward(net, 1));
     TRY(net_replica_status(net));
-    for (int i = 0; i < net->num_acts; i++) {
-        const activation *a = &net->acts[i];
-        if (a->grad)
-            memset(a->grad, 0, (size_t)n * a->h * a->w * a->c * sizeof(real));
-    }
     activation *logits = &net->acts[net->logits_act];
+    memset(logits->grad, 0, (size_t)n * k * sizeof(real));
     double value = cross_entropy_forward_backward(logits->grad, logits->data, labels, n, k, label_smoothing);
     TRY(net_replica_loss(net, logits->grad, n, k, &value));
     *loss = (float)value;
@@ -252,8 +252,21 @@ const float *senet_net_last_logits(const senet_net *net, int *n)
     return net->acts[net->logits_act].data;
 }
 
+int net_ensure_grads(senet_net *net)
+{
+    if (!net->grads)
+        net->grads = aligned_calloc_checked(net->num_params, sizeof(float));
+    if (!net->grads)
+        return senet_fail(SENET_ERR_NOMEM, "cannot allocate the gradients of the %zu parameters of %s",
+                          net->num_params, net->cfg.arch);
+    return SENET_OK;
+}
+
 int senet_net_params(senet_net *net, float **params, float **grads, size_t *count)
 {
+    TRY(net_ensure_grads(net));
+    /* The caller may write the parameters through this pointer. */
+    net_infer_invalidate(net);
     *params = net->params;
     *grads = net->grads;
     *count = net->num_params;

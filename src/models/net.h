@@ -60,11 +60,16 @@ typedef struct layer {
     /* per-run scratch kept from forward for backward (sized for the run's batch) */
     real *saved_a, *saved_b, *saved_c;  /* BN: mean, inv_std; SE: z, h, s; dropout: mask */
     int32_t *saved_idx;                 /* max pool / max squeeze arg-max */
+    /* inference plan (net_infer.c) */
+    real *packed;       /* weights permuted, BN-scaled and packed; NULL: no plan */
+    real *folded_bias;  /* (c_out) the folded BN shift, or NULL */
+    int fused;          /* inference: following layers this one also does (net_infer_fused) */
 } layer;
 
 typedef struct activation {
     int c, h, w;           /* per run: (N, h, w, c) */
     real *data, *grad;
+    int grad_start;        /* training: the backward step that first writes grad (net_memory.c) */
 } activation;
 
 struct senet_net {
@@ -89,6 +94,11 @@ struct senet_net {
     /* the shape the activations are allocated for */
     int run_n, run_h, run_w, run_training;
     rng dropout_rng;
+    int infer_ready;  /* the inference plan matches the parameters */
+    real **pool;      /* buffers the activations share (net_memory.c) */
+    int pool_count;
+    real **grad_pool; /* training: buffers the activation gradients share */
+    int grad_pool_count;
 
     /* data-parallel replicas (senet_net_set_replicas); replicas.sum NULL when alone */
     senet_replicas replicas;
@@ -98,6 +108,9 @@ struct senet_net {
 /* Pointer to a float tensor of the table (params or buffers). */
 float *net_tensor_f32(senet_net *net, int entry);
 int64_t *net_tensor_i64(senet_net *net, int entry);
+
+/* The gradient buffer is allocated on first need: inference never needs it. */
+int net_ensure_grads(senet_net *net);
 
 /* Builds layers and parameter table from net->cfg (net_build.c). */
 int net_build(senet_net *net);
@@ -109,6 +122,26 @@ int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws);
  * gradient when training); a no-op when the shape is unchanged. */
 int net_prepare(senet_net *net, int n, int h, int w, int training);
 void net_release_run(senet_net *net);
+
+/* Activation memory plan: activations share buffers once their last reader
+ * has run; in training what backward reads is kept to the end; in inference
+ * those a fused layer skips get none (net_memory.c). counts[i]: elements
+ * of activation i. */
+int net_plan_activation_memory(senet_net *net, const size_t *counts, int training);
+
+/* Training memory plan for the activation gradients: the gradient of an
+ * activation lives from the backward step of its last reader (which zeroes
+ * it: gradients accumulate) to that of the layer that wrote it, and
+ * gradients whose lives do not overlap share a buffer. */
+int net_plan_gradient_memory(senet_net *net, const size_t *counts);
+
+/* The inference plan: built on the first eval-mode forward, marked stale by
+ * anything that may change parameters or BN statistics (net_infer.c). */
+int net_infer_prepare(senet_net *net);
+/* Layers after conv layer i that its inference product also does (0, 1 or 2). */
+int net_infer_fused(const senet_net *net, int i);
+void net_infer_invalidate(senet_net *net);
+void net_infer_free(senet_net *net);
 
 /* Forward from net->acts[input_act] (N, H, W, 3) to logits (N, K). */
 int net_forward(senet_net *net, int training);

@@ -72,11 +72,16 @@ int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws)
 
 void net_release_run(senet_net *net)
 {
-    for (int i = 0; i < net->num_acts; i++) {
-        aligned_free(net->acts[i].data);
-        aligned_free(net->acts[i].grad);
+    for (int i = 0; i < net->num_acts; i++)
         net->acts[i].data = net->acts[i].grad = NULL;
-    }
+    for (int b = 0; b < net->pool_count; b++)
+        aligned_free(net->pool[b]);
+    for (int b = 0; b < net->grad_pool_count; b++)
+        aligned_free(net->grad_pool[b]);
+    free(net->pool);
+    free(net->grad_pool);
+    net->pool = net->grad_pool = NULL;
+    net->pool_count = net->grad_pool_count = 0;
     for (int i = 0; i < net->num_layers; i++) {
         layer *l = &net->layers[i];
         aligned_free(l->saved_a);
@@ -100,7 +105,8 @@ static void *alloc_elems(size_t count, size_t size, int *failed)
 
 int net_prepare(senet_net *net, int n, int h, int w, int training)
 {
-    if (net->run_n == n && net->run_h == h && net->run_w == w && net->run_training >= training)
+    /* The two modes share buffers differently (net_memory.c): a change of mode re-plans. */
+    if (net->run_n == n && net->run_h == h && net->run_w == w && net->run_training == training)
         return SENET_OK;
     if (n < 1 || n > (1 << 20))
         return senet_fail(SENET_ERR_ARGUMENT, "batch size %d is out of range (1..%d)", n, 1 << 20);
@@ -112,18 +118,25 @@ int net_prepare(senet_net *net, int n, int h, int w, int training)
     int status = net_propagate_shapes(net, h, w, hs, ws);
     int failed = 0, overflow = 0;
     size_t total = 0;
+    size_t *counts = calloc((size_t)net->num_acts, sizeof(size_t));
+    if (!counts)
+        failed = 1;
     for (int i = 0; i < net->num_acts && status == SENET_OK && !failed; i++) {
         activation *a = &net->acts[i];
         a->h = hs[i], a->w = ws[i];
-        size_t count = size_mul(size_mul(size_mul((size_t)n, (size_t)a->h, &overflow), (size_t)a->w, &overflow),
-                                (size_t)a->c, &overflow);
+        counts[i] = size_mul(size_mul(size_mul((size_t)n, (size_t)a->h, &overflow), (size_t)a->w, &overflow),
+                             (size_t)a->c, &overflow);
         if (overflow)
             break;
-        total += count * (training ? 2 : 1);
-        a->data = alloc_elems(count, sizeof(real), &failed);
-        if (training)
-            a->grad = alloc_elems(count, sizeof(real), &failed);
+        total += counts[i] * (training ? 2 : 1);
     }
+    if (status == SENET_OK && !failed && !overflow) {
+        net->run_n = n;
+        status = net_plan_activation_memory(net, counts, training);
+        if (status == SENET_OK && training)
+            status = net_plan_gradient_memory(net, counts);
+    }
+    free(counts);
     for (int i = 0; i < net->num_layers && status == SENET_OK && !failed && !overflow; i++) {
         layer *l = &net->layers[i];
         const activation *out = &net->acts[l->out];
@@ -133,8 +146,9 @@ int net_prepare(senet_net *net, int n, int h, int w, int training)
             l->saved_a = alloc_elems((size_t)l->c_in, sizeof(real), &failed);
             l->saved_b = alloc_elems((size_t)l->c_in, sizeof(real), &failed);
             break;
-        case LAYER_MAXPOOL:
-            l->saved_idx = alloc_elems((size_t)n * out->h * out->w * out->c, sizeof(int32_t), &failed);
+        case LAYER_MAXPOOL: /* arg-max for backward only */
+            if (training)
+                l->saved_idx = alloc_elems((size_t)n * out->h * out->w * out->c, sizeof(int32_t), &failed);
             break;
         case LAYER_SE:
             l->saved_a = alloc_elems(nc, sizeof(real), &failed);
@@ -178,6 +192,10 @@ static se_shape se_shape_of(const senet_net *net, const layer *l)
 int net_forward(senet_net *net, int training)
 {
     int n = net->run_n;
+    if (training)
+        net_infer_invalidate(net); /* BN running statistics move */
+    else
+        TRY(net_infer_prepare(net));
     for (int i = 0; i < net->num_layers; i++) {
         layer *l = &net->layers[i];
         activation *in = &net->acts[l->in], *out = &net->acts[l->out];
@@ -186,7 +204,14 @@ int net_forward(senet_net *net, int training)
         case LAYER_CONV: {
             conv2d_shape s = conv_shape_of(net, l, n, in->h, in->w);
             TRY(conv2d_shape_finish(&s));
-            TRY(conv2d_forward(out->data, in->data, param_of(net, l->p[0]), NULL, &s));
+            if (training || !l->packed) {
+                TRY(conv2d_forward(out->data, in->data, param_of(net, l->p[0]), NULL, &s));
+                break;
+            }
+            /* the inference plan: this conv also does the BN (and ReLU) after it */
+            activation *last = &net->acts[net->layers[i + l->fused].out];
+            TRY(conv2d_forward_packed(last->data, in->data, l->packed, l->folded_bias, l->fused == 2, &s));
+            i += l->fused;
             break;
         }
         case LAYER_BN:
@@ -211,10 +236,27 @@ int net_forward(senet_net *net, int training)
             se_weights w = se_weights_of(net, l);
             se_shape s = se_shape_of(net, l);
             se_saved saved = {l->saved_a, l->saved_b, l->saved_c, l->saved_idx};
-            se_forward(out->data, &saved, in->data, &w, &s);
+            int fused = training ? 0 : l->fused;
+            if (!fused) {
+                se_forward(out->data, &saved, in->data, &w, &s);
+                break;
+            }
+            /* inference: the scale happens inside the residual add (and ReLU) after it */
+            const layer *add = &net->layers[i + 1];
+            const real *residual = net->acts[add->in == l->out ? add->in2 : add->in].data;
+            se_excite(&saved, in->data, &w, &s);
+            scale_add_forward(net->acts[net->layers[i + fused].out].data, in->data, saved.s, residual, n,
+                              in->h * in->w, in->c, fused == 2);
+            i += fused;
             break;
         }
         case LAYER_ADD:
+            if (!training && l->fused) { /* inference: add and ReLU in one pass */
+                scale_add_forward(net->acts[net->layers[i + 1].out].data, in->data, NULL, net->acts[l->in2].data, n,
+                                  in->h * in->w, in->c, 1);
+                i += 1;
+                break;
+            }
             add_forward(out->data, in->data, net->acts[l->in2].data, count);
             break;
         case LAYER_AVGPOOL:
@@ -242,6 +284,12 @@ int net_backward(senet_net *net)
         activation *in = &net->acts[l->in], *out = &net->acts[l->out];
         size_t rows = (size_t)n * in->h * in->w, count = rows * in->c;
         real *d_in = l->in == net->input_act ? NULL : in->grad;
+        /* Gradients accumulate; one that starts life here starts at zero
+         * (its buffer is shared with gradients that are spent). */
+        if (d_in && in->grad_start == i)
+            memset(d_in, 0, count * sizeof(real));
+        if (l->kind == LAYER_ADD && net->acts[l->in2].grad_start == i)
+            memset(net->acts[l->in2].grad, 0, count * sizeof(real));
         switch (l->kind) {
         case LAYER_CONV: {
             conv2d_shape s = conv_shape_of(net, l, n, in->h, in->w);

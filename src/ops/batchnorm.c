@@ -105,14 +105,20 @@ void batchnorm_forward_train(real *y, real *mean, real *inv_std, const real *x, 
             y[r * c + j] = x[r * c + j] * scale[j] + shift[j];
 }
 
-void batchnorm_forward_eval(real *y, const real *x, const real *gamma, const real *beta,
-                            const real *running_mean, const real *running_var, size_t rows, int c)
+void batchnorm_eval_affine(real *scale, real *shift, const real *gamma, const real *beta, const real *running_mean,
+                           const real *running_var, int c)
 {
-    real scale[c], shift[c];
     for (int j = 0; j < c; j++) {
         scale[j] = (real)(gamma[j] / sqrt((double)running_var[j] + BN_EPS));
         shift[j] = beta[j] - running_mean[j] * scale[j];
     }
+}
+
+void batchnorm_forward_eval(real *y, const real *x, const real *gamma, const real *beta,
+                            const real *running_mean, const real *running_var, size_t rows, int c)
+{
+    real scale[c], shift[c];
+    batchnorm_eval_affine(scale, shift, gamma, beta, running_mean, running_var, c);
 #pragma omp parallel for num_threads(threads_get()) schedule(static)
     for (size_t r = 0; r < rows; r++)
         for (int j = 0; j < c; j++)

@@ -30,6 +30,11 @@ void batchnorm_forward_train(real *y, real *mean, real *inv_std, const real *x, 
                              bn_sync *sync);
 
 /* Eval mode: y = (x - running_mean) / sqrt(running_var + eps) * gamma + beta. */
+/* Eval mode as y = x * scale + shift per channel (also what folding BN
+ * into the preceding convolution uses). */
+void batchnorm_eval_affine(real *scale, real *shift, const real *gamma, const real *beta, const real *running_mean,
+                           const real *running_var, int c);
+
 void batchnorm_forward_eval(real *y, const real *x, const real *gamma, const real *beta,
                             const real *running_mean, const real *running_var, size_t rows, int c);
 

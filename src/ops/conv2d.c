@@ -4,10 +4,17 @@
  * with K ordered (kh, kw, c) so that each copy is a contiguous run of
  * channels of the NHWC input; the weights are permuted to the same order
  * once per call (they are small next to the activations). A 1x1 stride-1
- * convolution needs no im2col: the input already is that matrix. */
+ * convolution needs no im2col: the input already is that matrix.
+ *
+ * Threads: with at least as many images as threads, each thread takes
+ * whole images (one parallel region per call, serial GEMMs on private
+ * scratch, weight gradients summed per thread then in thread order, so a
+ * fixed thread count gives fixed results). With fewer images (batch 1
+ * inference) the threads split each GEMM instead. */
 #include "conv2d.h"
 
 #include "../base/alloc.h"
+#include "../base/scratch.h"
 #include "../base/status.h"
 #include "../base/threads.h"
 #include "../kernels/gemm.h"
@@ -33,50 +40,84 @@ static int is_pointwise(const conv2d_shape *s)
     return s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0;
 }
 
-/* col (P, K) of image `img`, group g; K ordered (kh, kw, c). */
-static void im2col(real *col, const real *img, const conv2d_shape *s, int g)
+/* dst[0:n] = src[0:n] or 0 when src is NULL. Inline: most runs are 16-64
+ * floats, where a call to memcpy costs as much as the copy. */
+static inline void copy_run(real *restrict dst, const real *restrict src, int n)
+{
+    if (!src) {
+        for (int c = 0; c < n; c++)
+            dst[c] = 0;
+        return;
+    }
+    int c = 0;
+    for (; c + 16 <= n; c += 16)
+        for (int v = 0; v < 16; v++)
+            dst[c + v] = src[c + v];
+    for (; c < n; c++)
+        dst[c] = src[c];
+}
+
+/* col (P, K) of image `img`, group g; K ordered (kh, kw, c). With one group
+ * the kw taps of a kernel row that lie inside the image are one run of the
+ * NHWC input. */
+static void im2col(real *col, const real *img, const conv2d_shape *s, int g, int threads)
 {
     int cg = s->c_in / s->groups, k = s->kh * s->kw * cg;
-#pragma omp parallel for num_threads(threads_get()) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int oh = 0; oh < s->h_out; oh++) {
         for (int ow = 0; ow < s->w_out; ow++) {
             real *row = col + ((size_t)oh * s->w_out + ow) * k;
+            int iw0 = ow * s->stride - s->pad;
+            int whole = s->groups == 1 && iw0 >= 0 && iw0 + s->kw <= s->w;
             for (int i = 0; i < s->kh; i++) {
                 int ih = oh * s->stride - s->pad + i;
+                real *dst = row + i * s->kw * cg;
+                int inside = ih >= 0 && ih < s->h;
+                /* offset of tap (i, 0), which may lie outside the image: only in-range taps become pointers */
+                ptrdiff_t at = ((ptrdiff_t)ih * s->w + iw0) * s->c_in + (ptrdiff_t)g * cg;
+                if (whole || !inside) {
+                    copy_run(dst, inside ? img + at : NULL, s->kw * cg);
+                    continue;
+                }
                 for (int j = 0; j < s->kw; j++) {
-                    int iw = ow * s->stride - s->pad + j;
-                    real *dst = row + (i * s->kw + j) * cg;
-                    if (ih < 0 || ih >= s->h || iw < 0 || iw >= s->w)
-                        memset(dst, 0, (size_t)cg * sizeof(real));
-                    else
-                        memcpy(dst, img + ((size_t)ih * s->w + iw) * s->c_in + (size_t)g * cg, (size_t)cg * sizeof(real));
+                    int iw = iw0 + j;
+                    copy_run(dst + j * cg, iw >= 0 && iw < s->w ? img + at + (ptrdiff_t)j * s->c_in : NULL, cg);
                 }
             }
         }
     }
 }
 
-/* d_img += the adjoint of im2col. Serial: the windows of neighbouring
- * outputs overlap, so threads over pixels would race on d_img. */
+static inline void add_run(real *restrict dst, const real *restrict src, int n)
+{
+    for (int c = 0; c < n; c++)
+        dst[c] += src[c];
+}
+
+/* d_img += the adjoint of im2col. Serial within an image: the windows of
+ * neighbouring outputs overlap, so threads over pixels would race on d_img
+ * (threads take whole images instead). */
 static void col2im_add(real *d_img, const real *dcol, const conv2d_shape *s, int g)
 {
     int cg = s->c_in / s->groups, k = s->kh * s->kw * cg;
     for (int oh = 0; oh < s->h_out; oh++) {
         for (int ow = 0; ow < s->w_out; ow++) {
             const real *row = dcol + ((size_t)oh * s->w_out + ow) * k;
+            int iw0 = ow * s->stride - s->pad;
+            int whole = s->groups == 1 && iw0 >= 0 && iw0 + s->kw <= s->w;
             for (int i = 0; i < s->kh; i++) {
                 int ih = oh * s->stride - s->pad + i;
                 if (ih < 0 || ih >= s->h)
                     continue;
-                for (int j = 0; j < s->kw; j++) {
-                    int iw = ow * s->stride - s->pad + j;
-                    if (iw < 0 || iw >= s->w)
-                        continue;
-                    const real *src = row + (i * s->kw + j) * cg;
-                    real *dst = d_img + ((size_t)ih * s->w + iw) * s->c_in + (size_t)g * cg;
-                    for (int c = 0; c < cg; c++)
-                        dst[c] += src[c];
+                const real *src = row + i * s->kw * cg;
+                ptrdiff_t at = ((ptrdiff_t)ih * s->w + iw0) * s->c_in + (ptrdiff_t)g * cg; /* tap (i, 0) */
+                if (whole) {
+                    add_run(d_img + at, src, s->kw * cg);
+                    continue;
                 }
+                for (int j = 0; j < s->kw; j++)
+                    if (iw0 + j >= 0 && iw0 + j < s->w)
+                        add_run(d_img + at + (ptrdiff_t)j * s->c_in, src + j * cg, cg);
             }
         }
     }
@@ -99,105 +140,222 @@ static void weight_from_hwc_add(real *w, const real *src, int c_out, int cg, int
                 w[((size_t)o * cg + c) * kh * kw + i] += src[((size_t)o * kh * kw + i) * cg + c];
 }
 
-int conv2d_forward(real *out, const real *in, const real *weight, const real *bias, const conv2d_shape *s)
+/* gemm() over `threads` threads, or gemm_serial() on scratch when 1. */
+static void gemm_on(int threads, real *gemm_ws, int trans_a, int trans_b, int m, int n, int k, const real *a,
+                    int lda, const real *b, int ldb, real beta, real *c, int ldc)
+{
+    if (threads > 1)
+        gemm(trans_a, trans_b, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
+    else
+        gemm_serial(trans_a, trans_b, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, gemm_ws);
+}
+
+/* Whole images per thread when there are enough of them (see the top). */
+static int split_by_image(const conv2d_shape *s) { return s->n >= threads_get(); }
+
+static size_t round_up16(size_t x) { return (x + 15) & ~(size_t)15; }
+
+/* count reals of this thread's convolution scratch; NULL on overflow or no memory. */
+static real *scratch_bytes(size_t count)
+{
+    int overflow = 0;
+    size_t bytes = size_mul(count, sizeof(real), &overflow);
+    return overflow ? NULL : scratch_get(SCRATCH_CONV, bytes);
+}
+
+/* The packed weights of one group, 64-byte aligned. */
+static size_t packed_group_size(const conv2d_shape *s)
 {
     int cg = s->c_in / s->groups, og = s->c_out / s->groups;
-    int k = s->kh * s->kw * cg;
-    size_t p = (size_t)s->h_out * s->w_out;
-    int pointwise = is_pointwise(s);
-    real *w_hwc = NULL, *col = NULL;
-    if (!pointwise) {
-        w_hwc = aligned_alloc_checked((size_t)s->c_out * k * sizeof(real));
-        col = aligned_alloc_checked(p * k * sizeof(real));
-        if (!w_hwc || !col) {
-            aligned_free(w_hwc);
-            aligned_free(col);
-            return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for a %zu x %d im2col buffer", p, k);
+    return round_up16(gemm_packed_b_size(og, s->kh * s->kw * cg));
+}
+
+size_t conv2d_packed_size(const conv2d_shape *s) { return packed_group_size(s) * s->groups; }
+
+int conv2d_pack_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s)
+{
+    int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
+    real *w_hwc = scratch_bytes((size_t)s->c_out * k);
+    if (!w_hwc)
+        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory to pack %d x %d weights", s->c_out, k);
+    weight_to_hwc(w_hwc, weight, s->c_out, cg, s->kh, s->kw);
+    if (scale)
+        for (int o = 0; o < s->c_out; o++)
+            for (int i = 0; i < k; i++)
+                w_hwc[(size_t)o * k + i] *= scale[o];
+    for (int g = 0; g < s->groups; g++)
+        gemm_pack_b(packed + g * packed_group_size(s), 1, og, k, w_hwc + (size_t)g * og * k, k);
+    return SENET_OK;
+}
+
+static void forward_image_packed(real *o, const real *img, const real *packed, const real *bias, int relu,
+                                 const conv2d_shape *s, real *col, int threads)
+{
+    int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
+    int p = s->h_out * s->w_out;
+    for (int g = 0; g < s->groups; g++) {
+        gemm_epilogue epi = {bias ? bias + (size_t)g * og : NULL, relu, 0};
+        const real *a = img + (size_t)g * cg;
+        int lda = s->c_in;
+        if (!is_pointwise(s)) {
+            im2col(col, img, s, g, threads);
+            a = col, lda = k;
         }
-        weight_to_hwc(w_hwc, weight, s->c_out, cg, s->kh, s->kw);
+        gemm_packed(threads, p, og, k, a, lda, packed + g * packed_group_size(s), o + (size_t)g * og, s->c_out,
+                    &epi);
     }
-    for (int n = 0; n < s->n; n++) {
-        const real *img = in + (size_t)n * s->h * s->w * s->c_in;
-        real *o = out + (size_t)n * p * s->c_out;
-        for (int g = 0; g < s->groups; g++) {
-            if (pointwise) {
-                gemm(0, 1, (int)p, og, cg, 1, img + (size_t)g * cg, s->c_in, weight + (size_t)g * og * cg, cg, 0,
-                     o + (size_t)g * og, s->c_out);
-            } else {
-                im2col(col, img, s, g);
-                gemm(0, 1, (int)p, og, k, 1, col, k, w_hwc + (size_t)g * og * k, k, 0, o + (size_t)g * og, s->c_out);
+}
+
+int conv2d_forward_packed(real *out, const real *in, const real *packed, const real *bias, int relu,
+                          const conv2d_shape *s)
+{
+    int k = s->kh * s->kw * (s->c_in / s->groups);
+    size_t p = (size_t)s->h_out * s->w_out;
+    int threads = threads_get(), by_image = split_by_image(s);
+    size_t each = is_pointwise(s) ? 0 : round_up16(p * k);
+    real *col = each ? scratch_bytes((by_image ? threads : 1) * each) : NULL;
+    if (each && !col)
+        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for a %zu x %d im2col buffer", p, k);
+    size_t in_image = (size_t)s->h * s->w * s->c_in, out_image = p * s->c_out;
+    if (by_image) {
+#pragma omp parallel num_threads(threads) if (threads > 1)
+        {
+            real *mine = col ? col + (size_t)threads_index() * each : NULL;
+#pragma omp for schedule(static)
+            for (int n = 0; n < s->n; n++)
+                forward_image_packed(out + n * out_image, in + n * in_image, packed, bias, relu, s, mine, 1);
+        }
+    } else {
+        for (int n = 0; n < s->n; n++)
+            forward_image_packed(out + n * out_image, in + n * in_image, packed, bias, relu, s, col, threads);
+    }
+    return SENET_OK;
+}
+
+/* Training and one-off calls: the weights are packed once per call, for
+ * all images, then the same product as inference. */
+int conv2d_forward(real *out, const real *in, const real *weight, const real *bias, const conv2d_shape *s)
+{
+    int overflow = 0;
+    size_t bytes = size_mul(conv2d_packed_size(s), sizeof(real), &overflow);
+    real *packed = overflow ? NULL : scratch_get(SCRATCH_PACKED, bytes);
+    if (!packed)
+        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory to pack %d x %d x %d x %d weights", s->c_out,
+                          s->c_in / s->groups, s->kh, s->kw);
+    TRY(conv2d_pack_weights(packed, weight, NULL, s));
+    return conv2d_forward_packed(out, in, packed, bias, 0, s);
+}
+
+/* Scratch of one team member in the backward pass. */
+typedef struct backward_scratch {
+    real *col, *dcol;  /* (P, K) each; unused when pointwise */
+    real *dw;          /* (C_out, K) weight-gradient partial, (kh, kw, c) order unless pointwise */
+    real *db;          /* (C_out) bias-gradient partial */
+    real *gemm_ws;
+} backward_scratch;
+
+/* The weights of the data gradient, packed once per call: per group the
+ * (og, K) matrix, in (kh, kw, c) order unless pointwise, as B of dcol = dout W. */
+static size_t packed_backward_group_size(const conv2d_shape *s)
+{
+    int cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    return round_up16(gemm_packed_b_size(s->kh * s->kw * cg, og));
+}
+
+static void backward_image(real *dimg, const real *dout, const real *img, const real *w_packed,
+                           const conv2d_shape *s, const backward_scratch *b, int threads)
+{
+    int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
+    int p = s->h_out * s->w_out, pointwise = is_pointwise(s);
+    for (int g = 0; g < s->groups; g++) {
+        const real *dout_g = dout + (size_t)g * og;
+        const real *w_g = w_packed ? w_packed + g * packed_backward_group_size(s) : NULL;
+        if (pointwise) {
+            /* dW (og, cg) += dout_g^T (og, P) * in_g (P, cg) */
+            gemm_on(threads, b->gemm_ws, 1, 0, og, cg, p, dout_g, s->c_out, img + (size_t)g * cg, s->c_in, 1,
+                    b->dw + (size_t)g * og * cg, cg);
+            gemm_epilogue add = {NULL, 0, 1};
+            if (dimg)
+                gemm_packed(threads, p, cg, og, dout_g, s->c_out, w_g, dimg + (size_t)g * cg, s->c_in, &add);
+        } else {
+            im2col(b->col, img, s, g, threads);
+            gemm_on(threads, b->gemm_ws, 1, 0, og, k, p, dout_g, s->c_out, b->col, k, 1, b->dw + (size_t)g * og * k,
+                    k);
+            if (dimg) {
+                gemm_packed(threads, p, k, og, dout_g, s->c_out, w_g, b->dcol, k, NULL);
+                col2im_add(dimg, b->dcol, s, g);
             }
         }
     }
-    if (bias) {
-        size_t rows = (size_t)s->n * p;
-#pragma omp parallel for num_threads(threads_get()) schedule(static)
-        for (size_t r = 0; r < rows; r++)
+    if (b->db)
+        for (int r = 0; r < p; r++)
             for (int c = 0; c < s->c_out; c++)
-                out[r * s->c_out + c] += bias[c];
-    }
-    aligned_free(w_hwc);
-    aligned_free(col);
-    return SENET_OK;
+                b->db[c] += dout[(size_t)r * s->c_out + c];
 }
 
 int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out, const real *in,
                     const real *weight, const conv2d_shape *s)
 {
-    int cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    int cg = s->c_in / s->groups;
     int k = s->kh * s->kw * cg;
     size_t p = (size_t)s->h_out * s->w_out;
     int pointwise = is_pointwise(s);
-    real *w_hwc = NULL, *dw_hwc = NULL, *col = NULL, *dcol = NULL;
-    if (!pointwise) {
-        w_hwc = aligned_alloc_checked((size_t)s->c_out * k * sizeof(real));
-        dw_hwc = aligned_calloc_checked((size_t)s->c_out * k, sizeof(real));
-        col = aligned_alloc_checked(p * k * sizeof(real));
-        dcol = d_in ? aligned_alloc_checked(p * k * sizeof(real)) : NULL;
-        if (!w_hwc || !dw_hwc || !col || (d_in && !dcol)) {
-            aligned_free(w_hwc);
-            aligned_free(dw_hwc);
-            aligned_free(col);
-            aligned_free(dcol);
-            return senet_fail(SENET_ERR_NOMEM, "conv2d backward: no memory for a %zu x %d im2col buffer", p, k);
-        }
+    int threads = threads_get(), by_image = split_by_image(s);
+    int teams = by_image ? threads : 1;
+    size_t col_size = pointwise ? 0 : round_up16(p * k);
+    size_t dcol_size = pointwise || !d_in ? 0 : col_size;
+    size_t dw_size = round_up16((size_t)s->c_out * k), db_size = d_bias ? round_up16((size_t)s->c_out) : 0;
+    size_t gemm_size = round_up16(gemm_workspace_size(k));
+    size_t each = col_size + dcol_size + dw_size + db_size + gemm_size;
+    size_t w_size = pointwise ? 0 : round_up16((size_t)s->c_out * k);
+    real *block = scratch_bytes(w_size + teams * each);
+    if (!block)
+        return senet_fail(SENET_ERR_NOMEM, "conv2d backward: no memory for a %zu x %d im2col buffer", p, k);
+    real *w_hwc = w_size ? block : NULL, *scratch = block + w_size;
+    if (w_hwc)
         weight_to_hwc(w_hwc, weight, s->c_out, cg, s->kh, s->kw);
+    real *w_packed = NULL;
+    if (d_in) {
+        int overflow = 0, og = s->c_out / s->groups;
+        size_t bytes = size_mul(packed_backward_group_size(s) * s->groups, sizeof(real), &overflow);
+        w_packed = overflow ? NULL : scratch_get(SCRATCH_PACKED, bytes);
+        if (!w_packed)
+            return senet_fail(SENET_ERR_NOMEM, "conv2d backward: no memory to pack %d x %d weights", s->c_out, k);
+        for (int g = 0; g < s->groups; g++)
+            gemm_pack_b(w_packed + g * packed_backward_group_size(s), 0, k, og,
+                        (pointwise ? weight : w_hwc) + (size_t)g * og * k, k);
     }
-    for (int n = 0; n < s->n; n++) {
-        const real *img = in + (size_t)n * s->h * s->w * s->c_in;
-        const real *dout = d_out + (size_t)n * p * s->c_out;
-        real *dimg = d_in ? d_in + (size_t)n * s->h * s->w * s->c_in : NULL;
-        for (int g = 0; g < s->groups; g++) {
-            const real *dout_g = dout + (size_t)g * og;
-            if (pointwise) {
-                /* dW (og, cg) += dout_g^T (og, P) * in_g (P, cg) */
-                gemm(1, 0, og, cg, (int)p, 1, dout_g, s->c_out, img + (size_t)g * cg, s->c_in, 1,
-                     d_weight + (size_t)g * og * cg, cg);
-                if (dimg)
-                    gemm(0, 0, (int)p, cg, og, 1, dout_g, s->c_out, weight + (size_t)g * og * cg, cg, 1,
-                         dimg + (size_t)g * cg, s->c_in);
-            } else {
-                im2col(col, img, s, g);
-                gemm(1, 0, og, k, (int)p, 1, dout_g, s->c_out, col, k, 1, dw_hwc + (size_t)g * og * k, k);
-                if (dimg) {
-                    gemm(0, 0, (int)p, k, og, 1, dout_g, s->c_out, w_hwc + (size_t)g * og * k, k, 0, dcol, k);
-                    col2im_add(dimg, dcol, s, g);
-                }
-            }
-        }
+    size_t in_image = (size_t)s->h * s->w * s->c_in, out_image = p * s->c_out;
+#pragma omp parallel num_threads(teams) if (teams > 1)
+    {
+        real *mine = scratch + (size_t)threads_index() * each;
+        backward_scratch b = {mine, mine + col_size, mine + col_size + dcol_size,
+                              d_bias ? mine + col_size + dcol_size + dw_size : NULL,
+                              mine + col_size + dcol_size + dw_size + db_size};
+        memset(b.dw, 0, (dw_size + db_size) * sizeof(real));
+#pragma omp for schedule(static)
+        for (int n = 0; n < s->n; n++)
+            backward_image(d_in ? d_in + n * in_image : NULL, d_out + n * out_image, in + n * in_image, w_packed, s,
+                           &b, by_image ? 1 : threads);
     }
-    if (!pointwise)
-        weight_from_hwc_add(d_weight, dw_hwc, s->c_out, cg, s->kh, s->kw);
-    if (d_bias) {
-        size_t rows = (size_t)s->n * p;
-        for (size_t r = 0; r < rows; r++)
+    /* Partials in thread order; the first one collects the sum. */
+    real *dw = scratch + col_size + dcol_size, *db = d_bias ? dw + dw_size : NULL;
+    for (int t = 1; t < teams; t++) {
+        const real *other = scratch + (size_t)t * each + col_size + dcol_size;
+        for (size_t i = 0; i < (size_t)s->c_out * k; i++)
+            dw[i] += other[i];
+        if (db)
             for (int c = 0; c < s->c_out; c++)
-                d_bias[c] += d_out[r * s->c_out + c];
+                db[c] += other[dw_size + c];
     }
-    aligned_free(w_hwc);
-    aligned_free(dw_hwc);
-    aligned_free(col);
-    aligned_free(dcol);
+    if (pointwise)
+        for (size_t i = 0; i < (size_t)s->c_out * k; i++)
+            d_weight[i] += dw[i];
+    else
+        weight_from_hwc_add(d_weight, dw, s->c_out, cg, s->kh, s->kw);
+    if (db)
+        for (int c = 0; c < s->c_out; c++)
+            d_bias[c] += db[c];
     return SENET_OK;
 }
 

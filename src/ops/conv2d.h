@@ -23,6 +23,16 @@ int conv2d_forward(real *out, const real *in, const real *weight, const real *bi
 int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out, const real *in,
                     const real *weight, const conv2d_shape *s);
 
+/* Inference with weights prepared once: permuted, scaled per output channel
+ * (a folded batch norm; scale may be NULL) and packed for the GEMM.
+ * conv2d_packed_size gives the reals `packed` needs. */
+size_t conv2d_packed_size(const conv2d_shape *s);
+int conv2d_pack_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s);
+
+/* out = conv(in, packed) + bias (may be NULL), then ReLU when relu. */
+int conv2d_forward_packed(real *out, const real *in, const real *packed, const real *bias, int relu,
+                          const conv2d_shape *s);
+
 /* The direct seven-loop convolution: the reference the fast path is tested against. */
 void conv2d_forward_plain(real *out, const real *in, const real *weight, const real *bias, const conv2d_shape *s);
 

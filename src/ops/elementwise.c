@@ -12,6 +12,20 @@ void add_forward(real *y, const real *a, const real *b, size_t count)
         y[i] = a[i] + b[i];
 }
 
+void scale_add_forward(real *y, const real *x, const real *s, const real *residual, int n, int hw, int c, int relu)
+{
+#pragma omp parallel for collapse(2) num_threads(threads_get()) schedule(static) if ((size_t)n * hw * c > 65536)
+    for (int b = 0; b < n; b++)
+        for (int p = 0; p < hw; p++) {
+            size_t row = ((size_t)b * hw + p) * c;
+            const real *sb = s ? s + (size_t)b * c : NULL;
+            for (int ch = 0; ch < c; ch++) {
+                real v = (sb ? x[row + ch] * sb[ch] : x[row + ch]) + residual[row + ch];
+                y[row + ch] = relu && v < 0 ? 0 : v;
+            }
+        }
+}
+
 void accumulate(real *d_x, const real *d_y, size_t count)
 {
 #pragma omp parallel for num_threads(threads_get()) schedule(static) if (count > 65536)

@@ -10,6 +10,10 @@
 /* y = a + b over count elements. Backward is the identity into both inputs. */
 void add_forward(real *y, const real *a, const real *b, size_t count);
 /* d_x += d_y */
+/* Inference fusion of SE scale, residual add and ReLU in one pass:
+ * y = x * s[n, c] + residual (s NULL: no scale), then ReLU when relu. */
+void scale_add_forward(real *y, const real *x, const real *s, const real *residual, int n, int hw, int c, int relu);
+
 void accumulate(real *d_x, const real *d_y, size_t count);
 
 /* y[n, p, c] = x[n, p, c] * s[n, c]; x (N, HW, C), s (N, C). */

@@ -16,9 +16,47 @@ int maxpool_out_size(int in, int k, int stride, int pad, int ceil_mode)
     return out;
 }
 
+/* Without arg-max (inference) the channels of a window tap are one
+ * vectorised max; NaN wins, as in PyTorch. Every window holds at least one
+ * input pixel (maxpool_out_size guarantees it). */
+static void maxpool_values(real *y, const real *x, int n, int h, int w, int c, int k, int stride, int pad, int ho,
+                           int wo)
+{
+#pragma omp parallel for collapse(2) num_threads(threads_get()) schedule(static)
+    for (int b = 0; b < n; b++) {
+        for (int oh = 0; oh < ho; oh++) {
+            for (int ow = 0; ow < wo; ow++) {
+                real *yo = y + (((size_t)b * ho + oh) * wo + ow) * c;
+                int first = 1;
+                for (int i = 0; i < k; i++) {
+                    int ih = oh * stride - pad + i;
+                    for (int j = 0; j < k && ih >= 0 && ih < h; j++) {
+                        int iw = ow * stride - pad + j;
+                        if (iw < 0 || iw >= w)
+                            continue;
+                        const real *xi = x + (((size_t)b * h + ih) * w + iw) * c;
+                        if (first)
+                            memcpy(yo, xi, (size_t)c * sizeof(real));
+                        else
+                            for (int ch = 0; ch < c; ch++) {
+                                real v = xi[ch], cur = yo[ch];
+                                yo[ch] = v > cur || v != v ? v : cur;
+                            }
+                        first = 0;
+                    }
+                }
+            }
+        }
+    }
+}
+
 void maxpool_forward(real *y, int32_t *argmax, const real *x, int n, int h, int w, int c, int k, int stride,
                      int pad, int ho, int wo)
 {
+    if (!argmax) {
+        maxpool_values(y, x, n, h, w, c, k, stride, pad, ho, wo);
+        return;
+    }
 #pragma omp parallel for collapse(2) num_threads(threads_get()) schedule(static)
     for (int b = 0; b < n; b++) {
         for (int oh = 0; oh < ho; oh++) {

@@ -12,7 +12,7 @@
 int maxpool_out_size(int in, int k, int stride, int pad, int ceil_mode);
 
 /* x (N, H, W, C) -> y (N, HO, WO, C); argmax (N, HO, WO, C) keeps the index into x
- * of each maximum for backward (first maximum wins, as in PyTorch). */
+ * of each maximum for backward (first maximum wins, as in PyTorch); NULL in inference. */
 void maxpool_forward(real *y, int32_t *argmax, const real *x, int n, int h, int w, int c, int k, int stride,
                      int pad, int ho, int wo);
 /* d_x += scatter of d_y through argmax; count = N*HO*WO*C. */

@@ -8,7 +8,7 @@
 #include "linear.h"
 #include "pool.h"
 
-void se_forward(real *y, se_saved *saved, const real *x, const se_weights *w, const se_shape *s)
+void se_excite(se_saved *saved, const real *x, const se_weights *w, const se_shape *s)
 {
     if (s->squeeze == SE_SQUEEZE_MAX)
         global_maxpool_forward(saved->z, saved->argmax, x, s->n, s->hw, s->c);
@@ -18,6 +18,11 @@ void se_forward(real *y, se_saved *saved, const real *x, const se_weights *w, co
     activation_forward(saved->h, saved->h, (size_t)s->n * s->hidden, ACT_RELU);
     linear_forward(saved->s, saved->h, w->w2, w->b2, s->n, s->hidden, s->c);
     activation_forward(saved->s, saved->s, (size_t)s->n * s->c, s->gate);
+}
+
+void se_forward(real *y, se_saved *saved, const real *x, const se_weights *w, const se_shape *s)
+{
+    se_excite(saved, x, w, s);
     channel_scale_forward(y, x, saved->s, s->n, s->hw, s->c);
 }
 

@@ -39,6 +39,10 @@ typedef struct se_saved {
     int32_t *argmax; /* (N, C), max squeeze only */
 } se_saved;
 
+/* Squeeze and excitation without the scale: fills saved->z, h and s (the
+ * inference path applies s inside the residual add). */
+void se_excite(se_saved *saved, const real *x, const se_weights *w, const se_shape *s);
+
 void se_forward(real *y, se_saved *saved, const real *x, const se_weights *w, const se_shape *s);
 /* Accumulates d_x and the weight gradients. Returns SENET_ERR_NOMEM if its scratch cannot be had. */
 int se_backward(real *d_x, se_grads *g, const real *d_y, const real *x, const se_saved *saved, const se_weights *w,

@@ -18,6 +18,8 @@ int senet_sgd_step(senet_net *net, const senet_sgd_options *opt)
     if (!(opt->lr >= 0) || !(opt->momentum >= 0) || !(opt->weight_decay >= 0) || !isfinite(opt->lr))
         return senet_fail(SENET_ERR_ARGUMENT, "SGD: lr %g, momentum %g and weight decay %g must be finite and >= 0",
                           opt->lr, opt->momentum, opt->weight_decay);
+    net_infer_invalidate(net);
+    TRY(net_ensure_grads(net));
     if (opt->nesterov && opt->momentum <= 0)
         return senet_fail(SENET_ERR_ARGUMENT, "SGD: Nesterov momentum requires a momentum > 0");
     int first = 0;

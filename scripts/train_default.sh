@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Trains the default model: the CIFAR-10 recipe of the public SE-ResNet-20
+# ports (SGD 0.1, momentum 0.9 Nesterov, weight decay 5e-4 without BN and
+# biases, batch 128, cosine over 180 epochs, seed 0) on the 50,000 training
+# images of ../shared/data/cifar10-jpeg.tar.gz, evaluated on its 10,000 test
+# images every epoch.
+#
+#   bash scripts/train_default.sh [ARCH] [--max-hours H]
+#
+# ARCH: se_resnet20 (default) or resnet20, the plain baseline trained with
+# the identical recipe for the README's comparison. The run lives in
+# runs/default-ARCH and checkpoints every epoch; running the script again
+# resumes it, so the 180 epochs can be spread over several sessions
+# (--max-hours stops cleanly, with a checkpoint, after about H hours).
+# When the run is complete, models/ARCH_cifar10.safetensors is written.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+arch=se_resnet20
+max_hours=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --max-hours) max_hours="$2"; shift 2 ;;
+    se_resnet20|resnet20) arch="$1"; shift ;;
+    *) echo "usage: bash scripts/train_default.sh [se_resnet20|resnet20] [--max-hours H]" >&2; exit 2 ;;
+  esac
+done
+epochs=180
+batch=128
+archive=${SENET_CIFAR_ARCHIVE:-../shared/data/cifar10-jpeg.tar.gz}
+data=build/cifar10
+out=runs/default-$arch
+
+make -s >/dev/null
+if [ ! -d "$data/test" ]; then
+  mkdir -p "$data"
+  tar xzf "$archive" -C "$data"
+fi
+
+args=(--arch "$arch" --data "$data" --epochs "$epochs" --batch "$batch" --lr 0.1 --schedule cosine
+      --momentum 0.9 --nesterov --weight-decay 5e-4 --no-decay-bn-bias --seed 0 --out "$out"
+      --log-every 50)
+if [ -f "$out/checkpoint.safetensors" ]; then
+  args+=(--resume "$out/checkpoint.safetensors")
+fi
+if [ -n "$max_hours" ]; then
+  # The steps that fit in the time, at the pace of the last finished epoch
+  # (a first guess of 0.5 s a step before there is one).
+  limit=$(/usr/bin/python3 - "$out/log.jsonl" "$max_hours" <<'PY'
+import json, os, sys
+path, hours = sys.argv[1], float(sys.argv[2])
+epochs = []
+if os.path.exists(path):
+    epochs = [json.loads(l) for l in open(path) if '"type": "epoch"' in l]
+done, pace = 0, 0.5
+if epochs:
+    done = epochs[-1]["step"]
+    pace = epochs[-1]["seconds"] / (epochs[-1]["step"] - (epochs[-2]["step"] if len(epochs) > 1 else 0))
+print(done + max(1, int(hours * 3600 / pace)))
+PY
+)
+  args+=(--max-steps "$limit")
+fi
+build/senet train "${args[@]}"
+if [ -f "$out/final.safetensors" ]; then
+  mkdir -p models
+  cp "$out/final.safetensors" "models/${arch}_cifar10.safetensors"
+  echo "wrote models/${arch}_cifar10.safetensors"
+fi

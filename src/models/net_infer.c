@@ -1,0 +1,115 @@
+/* The inference plan. In eval mode a convolution followed by its batch norm
+ * (and the ReLU after that) is one product: the BN scale is folded into the
+ * weights, its shift becomes a bias, and bias and ReLU are applied as the
+ * GEMM stores its tiles, so neither BN nor ReLU makes a pass over memory.
+ * The weights are permuted and packed once here instead of on every call.
+ * Likewise an SE block's scale, the residual add and the ReLU after it are
+ * one pass (net_forward does those; net_memory.c gives skipped outputs no
+ * buffer). */
+#include "net.h"
+
+#include "../base/alloc.h"
+#include "../base/status.h"
+#include "../ops/batchnorm.h"
+#include "../ops/conv2d.h"
+
+#include <stdlib.h>
+
+/* How many layers read activation `act`. */
+static int consumers(const senet_net *net, int act)
+{
+    int count = act == net->logits_act;
+    for (int i = 0; i < net->num_layers; i++) {
+        const layer *l = &net->layers[i];
+        count += (l->in == act) + (l->kind == LAYER_ADD && l->in2 == act);
+    }
+    return count;
+}
+
+/* Layer i+1 is `kind`, reads only layer i's output, and nothing else does. */
+static int absorbs_next(const senet_net *net, int i, layer_kind kind)
+{
+    if (i + 1 >= net->num_layers)
+        return 0;
+    const layer *l = &net->layers[i], *next = &net->layers[i + 1];
+    return next->kind == kind && next->in == l->out && consumers(net, l->out) == 1;
+}
+
+int net_infer_fused(const senet_net *net, int i)
+{
+    switch (net->layers[i].kind) {
+    case LAYER_CONV: /* conv, BN (, ReLU): folded weights, bias and ReLU in the GEMM's stores */
+        return absorbs_next(net, i, LAYER_BN) ? 1 + absorbs_next(net, i + 1, LAYER_RELU) : 0;
+    case LAYER_SE: /* SE, residual add (, ReLU): the scale applied inside the add */
+        return absorbs_next(net, i, LAYER_ADD) ? 1 + absorbs_next(net, i + 1, LAYER_RELU) : 0;
+    case LAYER_ADD: /* add, ReLU */
+        return absorbs_next(net, i, LAYER_RELU);
+    default:
+        return 0;
+    }
+}
+
+static int plan_conv(senet_net *net, int i)
+{
+    layer *l = &net->layers[i];
+    conv2d_shape s = {1, 1, 1, l->c_in, l->c_out, l->kernel, l->kernel, l->stride, l->pad, l->groups, 0, 0};
+    if (!l->packed) {
+        l->packed = aligned_alloc_checked(conv2d_packed_size(&s) * sizeof(real));
+        l->folded_bias = aligned_alloc_checked((size_t)l->c_out * sizeof(real));
+        if (!l->packed || !l->folded_bias)
+            return senet_fail(SENET_ERR_NOMEM, "no memory for the packed weights of a %d->%d convolution", l->c_in,
+                              l->c_out);
+    }
+    const real *weight = net_tensor_f32(net, l->p[0]);
+    const real *conv_bias = l->p[1] >= 0 ? net_tensor_f32(net, l->p[1]) : NULL;
+    l->fused = net_infer_fused(net, i);
+    if (!l->fused) {
+        for (int c = 0; c < l->c_out; c++)
+            l->folded_bias[c] = conv_bias ? conv_bias[c] : 0;
+        return conv2d_pack_weights(l->packed, weight, NULL, &s);
+    }
+    const layer *bn = &net->layers[i + 1];
+    real *scale = malloc((size_t)l->c_out * sizeof(real));
+    if (!scale)
+        return senet_fail(SENET_ERR_NOMEM, "out of memory");
+    batchnorm_eval_affine(scale, l->folded_bias, net_tensor_f32(net, bn->p[0]), net_tensor_f32(net, bn->p[1]),
+                          net_tensor_f32(net, bn->p[2]), net_tensor_f32(net, bn->p[3]), l->c_out);
+    if (conv_bias)
+        for (int c = 0; c < l->c_out; c++)
+            l->folded_bias[c] += conv_bias[c] * scale[c];
+    int status = conv2d_pack_weights(l->packed, weight, scale, &s);
+    free(scale);
+    return status;
+}
+
+int net_infer_prepare(senet_net *net)
+{
+    if (net->infer_ready)
+        return SENET_OK;
+    for (int i = 0; i < net->num_layers; i++) {
+        net->layers[i].fused = net_infer_fused(net, i);
+        if (net->layers[i].kind != LAYER_CONV)
+            continue;
+        int status = plan_conv(net, i);
+        if (status != SENET_OK) {
+            net_infer_free(net);
+            return status;
+        }
+    }
+    net->infer_ready = 1;
+    return SENET_OK;
+}
+
+void net_infer_invalidate(senet_net *net) { net->infer_ready = 0; }
+
+void net_infer_free(senet_net *net)
+{
+    for (int i = 0; i < net->num_layers; i++) {
+        layer *l = &net->layers[i];
+        aligned_free(l->packed);
+        aligned_free(l->folded_bias);
+        l->packed = l->folded_bias = NULL;
+        l->fused = 0;
+    }
+    net->infer_ready = 0;
+}

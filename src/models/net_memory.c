@@ -1,0 +1,190 @@
+/* Memory plans. Inference needs an activation only from the layer that
+ * writes it to the last layer that reads it. Walking the layers in order,
+ * each output takes the smallest free buffer that is large enough (or a new
+ * one), and a buffer returns to the free list after its last reader, so a
+ * ResNet runs in a few buffers the size of its largest activations.
+ * Training keeps what backward reads to the end; the rest (a BN output that
+ * only a ReLU reads, a residual sum) is shared the same way, and so are the
+ * activation gradients, in backward order. */
+#include "net.h"
+
+#include "../base/alloc.h"
+#include "../base/status.h"
+
+#include <stdlib.h>
+
+typedef struct buffer {
+    real *data;
+    size_t count; /* elements */
+    int free;
+} buffer;
+
+/* The buffer of `need` elements for an output: best fit among the free
+ * ones, else a new one. -1 when memory cannot be had. */
+static int take_buffer(buffer *bufs, int *n_bufs, size_t need)
+{
+    int best = -1;
+    for (int b = 0; b < *n_bufs; b++)
+        if (bufs[b].free && bufs[b].count >= need && (best < 0 || bufs[b].count < bufs[best].count))
+            best = b;
+    if (best >= 0) {
+        bufs[best].free = 0;
+        return best;
+    }
+    real *data = aligned_alloc_checked(need * sizeof(real));
+    if (!data)
+        return -1;
+    bufs[*n_bufs] = (buffer){data, need, 0};
+    return (*n_bufs)++;
+}
+
+/* Frees the buffers of a failed plan. */
+static int plan_failed(senet_net *net, buffer *bufs, int n_bufs, void *more)
+{
+    for (int b = 0; b < n_bufs; b++)
+        aligned_free(bufs[b].data);
+    free(bufs);
+    free(more);
+    return senet_fail(SENET_ERR_NOMEM, "cannot allocate the activations of %s for a batch of %d", net->cfg.arch,
+                      net->run_n);
+}
+
+/* Whether backward reads this activation's values: the input of a
+ * convolution, batch norm, SE or linear layer, or the output of a ReLU. */
+static int read_by_backward(const senet_net *net, int act)
+{
+    for (int i = 0; i < net->num_layers; i++) {
+        const layer *l = &net->layers[i];
+        if (l->in == act && (l->kind == LAYER_CONV || l->kind == LAYER_BN || l->kind == LAYER_SE ||
+                             l->kind == LAYER_LINEAR))
+            return 1;
+        if (l->out == act && l->kind == LAYER_RELU)
+            return 1;
+    }
+    return 0;
+}
+
+int net_plan_activation_memory(senet_net *net, const size_t *counts, int training)
+{
+    int n_acts = net->num_acts;
+    int *last_use = malloc((size_t)n_acts * 3 * sizeof(int));
+    buffer *bufs = calloc((size_t)n_acts, sizeof(buffer));
+    if (!last_use || !bufs) {
+        free(last_use);
+        free(bufs);
+        return senet_fail(SENET_ERR_NOMEM, "out of memory");
+    }
+    int *needed = last_use + n_acts, *owner = needed + n_acts;
+    for (int a = 0; a < n_acts; a++)
+        last_use[a] = -1, needed[a] = 1, owner[a] = -1;
+    /* Outputs a fused convolution computes past are never written. */
+    for (int i = 0; i < net->num_layers && !training; i++) {
+        int fused = net_infer_fused(net, i);
+        for (int f = 0; f < fused; f++)
+            needed[net->layers[i + f].out] = 0;
+        i += fused;
+    }
+    for (int i = 0; i < net->num_layers; i++) {
+        const layer *l = &net->layers[i];
+        last_use[l->in] = i > last_use[l->in] ? i : last_use[l->in];
+        if (l->kind == LAYER_ADD)
+            last_use[l->in2] = i > last_use[l->in2] ? i : last_use[l->in2];
+    }
+    last_use[net->logits_act] = net->num_layers; /* read by the caller */
+    if (training) /* what backward reads lives to the end */
+        for (int a = 0; a < n_acts; a++)
+            if (read_by_backward(net, a))
+                last_use[a] = net->num_layers;
+    int n_bufs = 0, status = SENET_OK;
+    int b_in = take_buffer(bufs, &n_bufs, counts[net->input_act]);
+    owner[net->input_act] = b_in;
+    if (b_in < 0)
+        status = SENET_ERR_NOMEM;
+    for (int i = 0; i < net->num_layers && status == SENET_OK; i++) {
+        int fused = training ? 0 : net_infer_fused(net, i);
+        int out = net->layers[i + fused].out;
+        int b = take_buffer(bufs, &n_bufs, counts[out]);
+        if (b < 0) {
+            status = SENET_ERR_NOMEM;
+            break;
+        }
+        owner[out] = b;
+        /* Inputs whose last reader this was give their buffer back (after the
+         * output took one, so a layer never writes over its own input). */
+        for (int f = 0; f <= fused; f++) {
+            const layer *l = &net->layers[i + f];
+            int reads[2] = {l->in, l->kind == LAYER_ADD ? l->in2 : -1};
+            for (int r = 0; r < 2; r++)
+                if (reads[r] >= 0 && last_use[reads[r]] <= i + fused && owner[reads[r]] >= 0)
+                    bufs[owner[reads[r]]].free = 1;
+        }
+        i += fused;
+    }
+    if (status == SENET_OK) {
+        net->pool = malloc((size_t)n_bufs * sizeof(real *));
+        if (!net->pool)
+            status = SENET_ERR_NOMEM;
+    }
+    if (status != SENET_OK)
+        return plan_failed(net, bufs, n_bufs, last_use);
+    for (int b = 0; b < n_bufs; b++)
+        net->pool[b] = bufs[b].data;
+    net->pool_count = n_bufs;
+    for (int a = 0; a < n_acts; a++)
+        net->acts[a].data = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
+    free(bufs);
+    free(last_use);
+    return SENET_OK;
+}
+
+int net_plan_gradient_memory(senet_net *net, const size_t *counts)
+{
+    int n_acts = net->num_acts, n_layers = net->num_layers;
+    int *producer = malloc((size_t)n_acts * 2 * sizeof(int));
+    buffer *bufs = calloc((size_t)n_acts, sizeof(buffer));
+    if (!producer || !bufs) {
+        free(producer);
+        free(bufs);
+        return senet_fail(SENET_ERR_NOMEM, "out of memory");
+    }
+    int *owner = producer + n_acts;
+    for (int a = 0; a < n_acts; a++)
+        producer[a] = -1, owner[a] = -1, net->acts[a].grad_start = -1;
+    for (int i = 0; i < n_layers; i++) {
+        const layer *l = &net->layers[i];
+        producer[l->out] = i;
+        net->acts[l->in].grad_start = i;
+        if (l->kind == LAYER_ADD)
+            net->acts[l->in2].grad_start = i;
+    }
+    net->acts[net->logits_act].grad_start = n_layers; /* the loss writes it first */
+    for (int a = 0; a < n_acts; a++)
+        if (net->acts[a].grad_start < 0 && producer[a] >= 0)
+            net->acts[a].grad_start = producer[a]; /* read by no layer: zeroes only */
+    int n_bufs = 0;
+    /* Backward time runs from n_layers (the loss) down to 0. */
+    for (int t = n_layers; t >= 0; t--) {
+        for (int a = 0; a < n_acts; a++) {
+            if (net->acts[a].grad_start != t || a == net->input_act)
+                continue;
+            int b = take_buffer(bufs, &n_bufs, counts[a]);
+            if (b < 0)
+                return plan_failed(net, bufs, n_bufs, producer);
+            owner[a] = b;
+        }
+        /* After layer t's backward its output's gradient is spent. */
+        if (t < n_layers && owner[net->layers[t].out] >= 0)
+            bufs[owner[net->layers[t].out]].free = 1;
+    }
+    net->grad_pool = malloc((size_t)(n_bufs ? n_bufs : 1) * sizeof(real *));
+    if (!net->grad_pool)
+        return plan_failed(net, bufs, n_bufs, producer);
+    for (int b = 0; b < n_bufs; b++)
+        net->grad_pool[b] = bufs[b].data;
+    net->grad_pool_count = n_bufs;
+    for (int a = 0; a < n_acts; a++)
+        net->acts[a].grad = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
+    free(bufs);
+    free(producer);
+    return SENET_OK;
+}
