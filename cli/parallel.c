@@ -78,9 +78,11 @@ int parallel_attach(parallel *p, senet_net *net)
         return SENET_OK;
     float *params, *grads, *buffers;
     size_t count, num_buffers;
-    senet_net_params(net, &params, &grads, &count);
-    senet_net_buffers(net, &buffers, &num_buffers);
-    int status = dist_broadcast_floats(params, count);
+    int status = senet_net_params(net, &params, &grads, &count);
+    if (!status)
+        status = senet_net_buffers(net, &buffers, &num_buffers);
+    if (!status)
+        status = dist_broadcast_floats(params, count);
     if (!status)
         status = dist_broadcast_floats(buffers, num_buffers);
     if (!status) {
@@ -96,9 +98,11 @@ int parallel_sum_grads(parallel *p, senet_net *net)
         return SENET_OK;
     float *params, *grads;
     size_t count;
-    senet_net_params(net, &params, &grads, &count);
+    int status = senet_net_params(net, &params, &grads, &count);
+    if (status)
+        return status;
     double t = now_seconds();
-    int status = dist_sum_floats(grads, count);
+    status = dist_sum_floats(grads, count);
     p->grad_seconds += now_seconds() - t;
     p->grad_calls++;
     return status;
@@ -110,6 +114,6 @@ int parallel_share_buffers(parallel *p, senet_net *net)
         return SENET_OK; /* with sync BN every rank computed the same statistics */
     float *buffers;
     size_t count;
-    senet_net_buffers(net, &buffers, &count);
-    return dist_broadcast_floats(buffers, count);
+    int status = senet_net_buffers(net, &buffers, &count);
+    return status ? status : dist_broadcast_floats(buffers, count);
 }

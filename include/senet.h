@@ -129,7 +129,8 @@ SENET_API int senet_net_params(senet_net *net, float **params, float **grads, si
 
 /* The BN running statistics (running_mean and running_var of every BN, in
  * the order of the state dict): data-parallel replicas without sync BN
- * broadcast one replica's before evaluating, as PyTorch's DDP does. */
+ * broadcast one replica's before evaluating, as PyTorch's DDP does. The
+ * caller may write them; the next eval-mode forward then rebuilds its plan. */
 SENET_API int senet_net_buffers(senet_net *net, float **buffers, size_t *count);
 
 /* ---- Data-parallel replicas ----
