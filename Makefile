@@ -3,7 +3,7 @@ BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 
-.PHONY: all test test-asan install clean
+.PHONY: all test test-asan fuzz install clean
 
 all:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
@@ -18,8 +18,13 @@ test-asan:
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && ctest --output-on-failure
 
+# Every libFuzzer target for FUZZ_SECONDS (clang; see fuzz/run.sh, SECURITY.md).
+FUZZ_SECONDS ?= 30
+fuzz:
+	bash fuzz/run.sh $(FUZZ_SECONDS)
+
 install: all
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan build-fuzz

@@ -99,11 +99,35 @@ typedef struct run {
     senet_lr_schedule schedule;
     senet_sgd_options sgd;
     char checkpoint_path[4096], log_path[4096], final_path[4096];
-    FILE *log;      /* rank 0 only */
+    const char *last_good; /* the checkpoint this run resumed from or last wrote; NULL: none yet */
+    FILE *log;             /* rank 0 only */
     progress bar;
     parallel par;
 } run;
 
+/* The run diverged at STEP (1-based), in EPOCH and BATCH (1-based; batch 0:
+ * the end of the epoch): WHAT became NaN or infinite. */
+static void report_divergence(run *r, const char *what, int64_t step, int64_t epoch, int64_t batch)
+{
+    char where[64];
+    if (batch)
+        snprintf(where, sizeof where, "epoch %lld, batch %lld", (long long)epoch, (long long)batch);
+    else
+        snprintf(where, sizeof where, "end of epoch %lld", (long long)epoch);
+    progress_break(&r->bar);
+    fprintf(stderr, "senet train: %s at step %lld (%s); stopped.\n", what, (long long)step, where);
+    if (r->last_good)
+        fprintf(stderr,
+                "The last good checkpoint is %s. Resume with a lower learning rate, e.g.\n"
+                "  senet train ... --resume %s --lr %g\n",
+                r->last_good, r->last_good, r->o->lr / 10);
+    else
+        fprintf(stderr, "No checkpoint was written yet. Start again with a lower learning rate, e.g.\n"
+                        "  senet train ... --lr %g\n",
+                r->o->lr / 10);
+}
+
+/* BATCH: batches done in EPOCH (0-based); STEP: steps done. */
 static int save_checkpoint(run *r, int64_t epoch, int64_t batch, int64_t step)
 {
     if (r->par.rank != 0)
@@ -111,9 +135,16 @@ static int save_checkpoint(run *r, int64_t epoch, int64_t batch, int64_t step)
     senet_checkpoint_info info = {epoch, step, batch, (uint64_t)r->o->seed, ""};
     snprintf(info.note, sizeof info.note, "senet train --arch %s --data %s", r->cfg->arch, r->o->data.path);
     int status = senet_checkpoint_save(r->net, r->checkpoint_path, &info);
-    if (status) {
+    if (status == SENET_ERR_NUMERIC) {
+        /* A finite loss, then an update that overflowed: keep the old checkpoint. */
+        char what[160];
+        snprintf(what, sizeof what, "the weights became NaN or infinite (%s)", senet_last_error());
+        report_divergence(r, what, step, batch ? epoch + 1 : epoch, batch);
+    } else if (status) {
         progress_break(&r->bar);
         cli_error("train", "cannot write the checkpoint", status);
+    } else {
+        r->last_good = r->checkpoint_path;
     }
     return status;
 }
@@ -149,13 +180,9 @@ static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, 
             parallel_failed_together = 1;
             if (r->par.rank != 0)
                 return status;
-            progress_break(&r->bar);
-            fprintf(stderr,
-                    "senet train: the loss became %g at step %lld (epoch %lld, batch %lld); stopped.\n"
-                    "The last good checkpoint is %s. Resume with a lower learning rate, e.g.\n"
-                    "  senet train ... --resume %s --lr %g\n",
-                    loss, (long long)*step + 1, (long long)epoch + 1, (long long)b.batch + 1, r->checkpoint_path,
-                    r->checkpoint_path, o->lr / 10);
+            char what[64];
+            snprintf(what, sizeof what, "the loss became %g", loss);
+            report_divergence(r, what, *step + 1, epoch + 1, b.batch + 1);
             return status;
         }
         if (!status)
@@ -417,6 +444,7 @@ int cmd_train(int argc, char **argv)
         epoch = info.epoch, batch = info.batch, step = info.step;
         if (parallel_check_same(checkpoint_hash(r.net, &info), "the checkpoint to resume"))
             goto done;
+        r.last_good = o.resume;
         if (r.par.rank == 0)
             fprintf(stderr, "senet train: resuming %s at epoch %lld, batch %lld, step %lld\n", o.resume,
                 (long long)epoch + 1, (long long)batch, (long long)step);

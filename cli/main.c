@@ -4,6 +4,7 @@
 #include "parallel.h"
 #include "senet.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,9 @@ static int run_command(const command *c, int argc, char **argv)
 int main(int argc, char **argv)
 {
     prefer_passive_waiting(argv);
+    /* Under a file-size limit (ulimit -f) a write past it would kill us with
+     * SIGXFSZ; ignored, it fails with EFBIG and the writer reports it. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -202,6 +202,8 @@ typedef struct senet_checkpoint_info {
     char note[256];      /* free text, e.g. the command that made it */
 } senet_checkpoint_info;
 
+/* SENET_ERR_NUMERIC, writing nothing, when a weight, a BN statistic or the
+ * momentum is NaN or infinite: a checkpoint is the run's last good state. */
 SENET_API int senet_checkpoint_save(const senet_net *net, const char *path, const senet_checkpoint_info *info);
 SENET_API int senet_checkpoint_load(senet_net *net, const char *path, senet_checkpoint_info *info);
 

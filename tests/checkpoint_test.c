@@ -1,8 +1,10 @@
 /* Checkpoints: a run saved and resumed continues bit for bit like one never
  * interrupted (weights, BN statistics, momentum, dropout RNG), and a
- * checkpoint refuses to load into a different net or with bad metadata. */
+ * checkpoint refuses to load into a different net or with bad metadata, and
+ * one of a diverged (NaN) state is not written. */
 #include "senet.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +93,25 @@ int main(void)
           "plain weights are not a checkpoint");
     /* A checkpoint still loads as plain weights (the momentum buffer is ignored). */
     check(senet_net_load(resumed, path) == 0, "a checkpoint loads as weights");
+
+    /* A diverged state (one weight NaN) is refused and the file kept as it was. */
+    FILE *before = fopen(path, "rb");
+    fseek(before, 0, SEEK_END);
+    long size_before = ftell(before);
+    fclose(before);
+    float *params, *grads;
+    size_t count;
+    senet_net_params(first, &params, &grads, &count);
+    float kept = params[count / 2];
+    params[count / 2] = NAN;
+    check(senet_checkpoint_save(first, path, &info) == SENET_ERR_NUMERIC && strstr(senet_last_error(), path),
+          "a checkpoint of NaN weights is refused, naming the file");
+    params[count / 2] = kept;
+    check(senet_checkpoint_load(resumed, path, &back) == 0 && back.step == info.step, "the previous checkpoint still loads");
+    before = fopen(path, "rb");
+    fseek(before, 0, SEEK_END);
+    check(ftell(before) == size_before, "and has its size");
+    fclose(before);
 
     senet_net_free(straight);
     senet_net_free(first);

@@ -99,11 +99,24 @@ static int read_idx(const char *path, int ndim, uint32_t dims[3], uint8_t **data
         else if ((total *= dims[d]) > IDX_MAX_BYTES)
             status = senet_fail(SENET_ERR_FORMAT, "%s: the IDX header promises more than %llu bytes", path, IDX_MAX_BYTES);
     }
-    if (status == SENET_OK && !(*data = malloc((size_t)total)))
-        status = senet_fail(SENET_ERR_NOMEM, "%s: cannot allocate %llu bytes", path, total);
-    unsigned long long done = 0;
+    /* The buffer grows with the data that actually arrives (doubling, up to
+     * what the header promises): a 16-byte file promising 4 GB must fail as
+     * short, not make us allocate 4 GB first. */
+    unsigned long long done = 0, capacity = 0;
     while (status == SENET_OK && done < total) {
-        unsigned chunk = total - done > (1u << 30) ? (1u << 30) : (unsigned)(total - done);
+        if (done == capacity) {
+            capacity = capacity ? 2 * capacity : 1ull << 20;
+            if (capacity > total)
+                capacity = total;
+            uint8_t *grown = realloc(*data, (size_t)capacity);
+            if (!grown) {
+                status = senet_fail(SENET_ERR_NOMEM, "%s: cannot allocate %llu bytes", path, capacity);
+                break;
+            }
+            *data = grown;
+        }
+        unsigned long long room = capacity - done;
+        unsigned chunk = room > (1u << 30) ? (1u << 30) : (unsigned)room;
         int n = gzread(f, *data + done, chunk);
         if (n <= 0) {
             int zerr;

@@ -9,6 +9,7 @@
 #include "weights.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +56,31 @@ static int parse_rng(const char *text, rng *r)
     return 0;
 }
 
+/* A checkpoint is what a diverged run falls back to, so one holding a NaN or
+ * an infinity (in a weight, a BN statistic or the momentum) is refused
+ * rather than written over the last good one. */
+static int check_finite(const senet_net *net, const char *path)
+{
+    senet_net *mut = (senet_net *)net; /* net_tensor_f32 only computes a pointer */
+    for (int j = 0; j < net->num_entries; j++) {
+        const param_entry *e = &net->entries[j];
+        if (e->store == STORE_COUNTER)
+            continue;
+        const float *v = net_tensor_f32(mut, j);
+        for (size_t i = 0; i < e->numel; i++)
+            if (!isfinite(v[i]))
+                return senet_fail(SENET_ERR_NUMERIC, "%s: not written: tensor '%s' holds %g", path, e->name, v[i]);
+    }
+    for (size_t i = 0; net->momentum && i < net->num_params; i++)
+        if (!isfinite(net->momentum[i]))
+            return senet_fail(SENET_ERR_NUMERIC, "%s: not written: the momentum buffer holds %g", path,
+                              net->momentum[i]);
+    return SENET_OK;
+}
+
 int senet_checkpoint_save(const senet_net *net, const char *path, const senet_checkpoint_info *info)
 {
+    TRY(check_finite(net, path));
     char config[256], epoch[32], step[32], batch[32], seed[32], rng_text[96];
     describe_config(&net->cfg, config, sizeof config);
     snprintf(epoch, sizeof epoch, "%" PRId64, info->epoch);

@@ -132,45 +132,61 @@ typedef struct c_update {
         }                                                                                            \
     }                                                                                                \
     attr static inline __attribute__((always_inline)) void name##_slice(                             \
-        int nv, int kc, const real *a, int rs, int cs, const real *pb, int c0, real *c, int ldc,     \
-        int rows, int cols, const c_update *u, const real *bias)                                     \
+        int nrb, int nv, int kc, const real *a, int rs, int cs, const real *pb, int c0, real *c,     \
+        int ldc, int rows, int cols, const c_update *u, const real *bias)                            \
     {                                                                                                \
         vtype acc[rb][2];                                                                            \
-        for (int r = 0; r < (rb); r++)                                                               \
+        for (int r = 0; r < nrb; r++)                                                                \
             acc[r][0] = acc[r][1] = (vtype){0};                                                      \
         for (int p = 0; p < kc; p++) {                                                               \
             vtype b[2];                                                                              \
             for (int v = 0; v < nv; v++)                                                             \
                 memcpy(&b[v], pb + (size_t)p * NR + c0 + v * (width), sizeof b[v]);                  \
-            for (int r = 0; r < (rb); r++) {                                                         \
+            for (int r = 0; r < nrb; r++) {                                                          \
                 real av = a[(size_t)p * cs + (size_t)r * rs];                                        \
                 for (int v = 0; v < nv; v++)                                                         \
                     acc[r][v] += av * b[v];                                                          \
             }                                                                                        \
         }                                                                                            \
-        for (int r = 0; r < rows; r++)                                                               \
+        for (int r = 0; r < rows && r < nrb; r++)                                                    \
             for (int v = 0; v < nv; v++) {                                                           \
                 int cb = c0 + v * (width), n = cols - cb < (width) ? cols - cb : (width);            \
                 if (n > 0)                                                                           \
                     name##_store(c + (size_t)r * ldc + cb, acc[r][v], n, u, bias ? bias + cb : NULL); \
             }                                                                                        \
     }                                                                                                \
+    attr static inline __attribute__((always_inline)) void name##_rows(                             \
+        int nrb, int nv, int kc, const real *a, int rs, int cs, const real *pb, int c0, real *c,    \
+        int ldc, int rows, int cols, const c_update *u, const real *bias)                           \
+    {                                                                                               \
+        if (nv == 2)                                                                                \
+            name##_slice(nrb, 2, kc, a, rs, cs, pb, c0, c, ldc, rows, cols, u, bias);               \
+        else                                                                                        \
+            name##_slice(nrb, 1, kc, a, rs, cs, pb, c0, c, ldc, rows, cols, u, bias);               \
+    }                                                                                               \
     attr static inline __attribute__((always_inline)) void name##_tile(                              \
         int kc, const real *a, int rs, int cs, const real *pb, real *c, int ldc, int rows, int cols, \
         const c_update *u, const real *bias)                                                         \
     {                                                                                                \
-        for (int r0 = 0; r0 < rows; r0 += (rb)) {                                                    \
-            const real *ar = a + (size_t)r0 * rs;                                                    \
-            real *cr = c + (size_t)r0 * ldc;                                                         \
-            int nr = rows - r0 < (rb) ? rows - r0 : (rb);                                            \
-            for (int c0 = 0; c0 < cols; c0 += 2 * (width)) {                                         \
-                if (cols - c0 <= (width))                                                            \
-                    name##_slice(1, kc, ar, rs, cs, pb, c0, cr, ldc, nr, cols, u, bias);             \
-                else                                                                                 \
-                    name##_slice(2, kc, ar, rs, cs, pb, c0, cr, ldc, nr, cols, u, bias);             \
-            }                                                                                        \
-        }                                                                                            \
-    }                                                                                                \
+        /* Row blocks of rb, then rb/2 or rb/4 for a short last tile (49 pixels                     \
+         * of a batch-1 7x7 map are 4 x 12 + 1: the last row should not cost 12). */                \
+        for (int r0 = 0; r0 < rows;) {                                                              \
+            const real *ar = a + (size_t)r0 * rs;                                                   \
+            real *cr = c + (size_t)r0 * ldc;                                                        \
+            int left = rows - r0;                                                                   \
+            int nrb = left > (rb) / 2 ? (rb) : left > (rb) / 4 ? (rb) / 2 : ((rb) / 4 ? (rb) / 4 : 1);\
+            for (int c0 = 0; c0 < cols; c0 += 2 * (width)) {                                        \
+                int nv = cols - c0 <= (width) ? 1 : 2;                                              \
+                if (nrb == (rb))                                                                    \
+                    name##_rows((rb), nv, kc, ar, rs, cs, pb, c0, cr, ldc, left, cols, u, bias);    \
+                else if (nrb == (rb) / 2)                                                           \
+                    name##_rows((rb) / 2, nv, kc, ar, rs, cs, pb, c0, cr, ldc, left, cols, u, bias);\
+                else                                                                                \
+                    name##_rows(nrb, nv, kc, ar, rs, cs, pb, c0, cr, ldc, left, cols, u, bias);     \
+            }                                                                                       \
+            r0 += nrb;                                                                              \
+        }                                                                                           \
+    }                                                                                               \
     /* C[mc x nc] (+)= alpha * A * packedB over all micro-tiles of a block; A is                     \
      * packed panels when lda is 0, else rows of a row-major matrix (its last,                       \
      * short tile is copied to a zero-padded panel: rows past mc do not exist). */                   \

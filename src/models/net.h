@@ -115,6 +115,7 @@ int net_ensure_grads(senet_net *net);
 /* Builds layers and parameter table from net->cfg (net_build.c). */
 int net_build(senet_net *net);
 
+
 /* Spatial size of every activation for an h x w input (hs, ws: num_acts each). */
 int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws);
 
@@ -127,13 +128,20 @@ void net_release_run(senet_net *net);
  * has run; in training what backward reads is kept to the end; in inference
  * those a fused layer skips get none (net_memory.c). counts[i]: elements
  * of activation i. */
-int net_plan_activation_memory(senet_net *net, const size_t *counts, int training);
+int net_plan_activation_memory(senet_net *net, const size_t *counts, int training, size_t *dry_total);
 
 /* Training memory plan for the activation gradients: the gradient of an
  * activation lives from the backward step of its last reader (which zeroes
  * it: gradients accumulate) to that of the layer that wrote it, and
  * gradients whose lives do not overlap share a buffer. */
-int net_plan_gradient_memory(senet_net *net, const size_t *counts);
+int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_total);
+
+/* The plans above with a non-NULL dry_total allocate nothing and give the
+ * elements their buffers would take. net_check_memory fails with
+ * SENET_ERR_NOMEM, before anything is allocated, when the planned buffers of
+ * an (n, h, w) batch alone exceed the memory available (Linux would grant
+ * them and kill the process when it touched them). */
+int net_check_memory(senet_net *net, const size_t *counts, int n, int h, int w, int training);
 
 /* The inference plan: built on the first eval-mode forward, marked stale by
  * anything that may change parameters or BN statistics (net_infer.c). */

@@ -11,6 +11,7 @@
 #include "../base/alloc.h"
 #include "../base/status.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef struct buffer {
@@ -20,8 +21,9 @@ typedef struct buffer {
 } buffer;
 
 /* The buffer of `need` elements for an output: best fit among the free
- * ones, else a new one. -1 when memory cannot be had. */
-static int take_buffer(buffer *bufs, int *n_bufs, size_t need)
+ * ones, else a new one (only counted, not allocated, when dry). -1 when
+ * memory cannot be had. */
+static int take_buffer(buffer *bufs, int *n_bufs, size_t need, int dry)
 {
     int best = -1;
     for (int b = 0; b < *n_bufs; b++)
@@ -31,8 +33,8 @@ static int take_buffer(buffer *bufs, int *n_bufs, size_t need)
         bufs[best].free = 0;
         return best;
     }
-    real *data = aligned_alloc_checked(need * sizeof(real));
-    if (!data)
+    real *data = dry ? NULL : aligned_alloc_checked(need * sizeof(real));
+    if (!data && !dry)
         return -1;
     bufs[*n_bufs] = (buffer){data, need, 0};
     return (*n_bufs)++;
@@ -64,8 +66,18 @@ static int read_by_backward(const senet_net *net, int act)
     return 0;
 }
 
-int net_plan_activation_memory(senet_net *net, const size_t *counts, int training)
+/* Elements of all the plan's buffers, for a dry run. */
+static size_t buffers_total(const buffer *bufs, int n_bufs)
 {
+    size_t total = 0;
+    for (int b = 0; b < n_bufs; b++)
+        total += bufs[b].count;
+    return total;
+}
+
+int net_plan_activation_memory(senet_net *net, const size_t *counts, int training, size_t *dry_total)
+{
+    int dry = dry_total != NULL;
     int n_acts = net->num_acts;
     int *last_use = malloc((size_t)n_acts * 3 * sizeof(int));
     buffer *bufs = calloc((size_t)n_acts, sizeof(buffer));
@@ -96,14 +108,14 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
             if (read_by_backward(net, a))
                 last_use[a] = net->num_layers;
     int n_bufs = 0, status = SENET_OK;
-    int b_in = take_buffer(bufs, &n_bufs, counts[net->input_act]);
+    int b_in = take_buffer(bufs, &n_bufs, counts[net->input_act], dry);
     owner[net->input_act] = b_in;
     if (b_in < 0)
         status = SENET_ERR_NOMEM;
     for (int i = 0; i < net->num_layers && status == SENET_OK; i++) {
         int fused = training ? 0 : net_infer_fused(net, i);
         int out = net->layers[i + fused].out;
-        int b = take_buffer(bufs, &n_bufs, counts[out]);
+        int b = take_buffer(bufs, &n_bufs, counts[out], dry);
         if (b < 0) {
             status = SENET_ERR_NOMEM;
             break;
@@ -119,6 +131,12 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
                     bufs[owner[reads[r]]].free = 1;
         }
         i += fused;
+    }
+    if (dry) {
+        *dry_total = buffers_total(bufs, n_bufs);
+        free(bufs);
+        free(last_use);
+        return SENET_OK;
     }
     if (status == SENET_OK) {
         net->pool = malloc((size_t)n_bufs * sizeof(real *));
@@ -137,8 +155,9 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
     return SENET_OK;
 }
 
-int net_plan_gradient_memory(senet_net *net, const size_t *counts)
+int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_total)
 {
+    int dry = dry_total != NULL;
     int n_acts = net->num_acts, n_layers = net->num_layers;
     int *producer = malloc((size_t)n_acts * 2 * sizeof(int));
     buffer *bufs = calloc((size_t)n_acts, sizeof(buffer));
@@ -167,7 +186,7 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts)
         for (int a = 0; a < n_acts; a++) {
             if (net->acts[a].grad_start != t || a == net->input_act)
                 continue;
-            int b = take_buffer(bufs, &n_bufs, counts[a]);
+            int b = take_buffer(bufs, &n_bufs, counts[a], dry);
             if (b < 0)
                 return plan_failed(net, bufs, n_bufs, producer);
             owner[a] = b;
@@ -175,6 +194,12 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts)
         /* After layer t's backward its output's gradient is spent. */
         if (t < n_layers && owner[net->layers[t].out] >= 0)
             bufs[owner[net->layers[t].out]].free = 1;
+    }
+    if (dry) {
+        *dry_total = buffers_total(bufs, n_bufs);
+        free(bufs);
+        free(producer);
+        return SENET_OK;
     }
     net->grad_pool = malloc((size_t)(n_bufs ? n_bufs : 1) * sizeof(real *));
     if (!net->grad_pool)
@@ -186,5 +211,46 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts)
         net->acts[a].grad = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
     free(bufs);
     free(producer);
+    return SENET_OK;
+}
+
+/* Linux overcommits: allocations far beyond the machine's memory succeed and
+ * the process is killed (SIGKILL) later, when it touches the pages. So a
+ * batch whose planned buffers alone exceed the memory available (free RAM,
+ * page cache it may reclaim, free swap) is refused up front with an error
+ * that says how much it needs. Where /proc/meminfo cannot be read, no check. */
+/* MemAvailable + SwapFree in bytes, or 0 when unknown. */
+static double available_bytes(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    double kb = 0;
+    int found = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long v;
+        if (sscanf(line, "MemAvailable: %llu kB", &v) == 1 || sscanf(line, "SwapFree: %llu kB", &v) == 1) {
+            kb += (double)v;
+            found++;
+        }
+    }
+    fclose(f);
+    return found ? kb * 1024.0 : 0;
+}
+
+int net_check_memory(senet_net *net, const size_t *counts, int n, int h, int w, int training)
+{
+    size_t data = 0, grads = 0;
+    TRY(net_plan_activation_memory(net, counts, training, &data));
+    if (training)
+        TRY(net_plan_gradient_memory(net, counts, &grads));
+    double need = (double)(data + grads) * sizeof(real);
+    double have = available_bytes();
+    if (have > 0 && need > have)
+        return senet_fail(SENET_ERR_NOMEM,
+                          "a batch of %d at %dx%d needs at least %.1f GB for the activations of %s%s, but only "
+                          "%.1f GB of memory is available: use a smaller batch or input size",
+                          n, h, w, need / 1e9, net->cfg.arch, training ? " and their gradients" : "", have / 1e9);
     return SENET_OK;
 }

@@ -132,9 +132,11 @@ int net_prepare(senet_net *net, int n, int h, int w, int training)
     }
     if (status == SENET_OK && !failed && !overflow) {
         net->run_n = n;
-        status = net_plan_activation_memory(net, counts, training);
+        status = net_check_memory(net, counts, n, h, w, training);
+        if (status == SENET_OK)
+            status = net_plan_activation_memory(net, counts, training, NULL);
         if (status == SENET_OK && training)
-            status = net_plan_gradient_memory(net, counts);
+            status = net_plan_gradient_memory(net, counts, NULL);
     }
     free(counts);
     for (int i = 0; i < net->num_layers && status == SENET_OK && !failed && !overflow; i++) {

@@ -16,6 +16,9 @@
 #include "data_test_util.h"
 
 #include <jpeglib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <png.h>
 #include <zlib.h>
 
@@ -358,6 +361,30 @@ static void test_idx(void)
     write_bytes(gzpath, gz, size / 2);
     CHECK_FAILS(dataset_open(scratch_path("idx_gz_bad"), "idx", 1, &ds), SENET_ERR_FORMAT, gzpath, NULL);
     free(gz);
+    /* A header promising 4 GB over 10 data bytes (found by fuzz_idx): the
+     * reader must call the file short without allocating the 4 GB first. In
+     * a child under a 1 GB address-space limit, where that allocation would
+     * fail (not under ASan, which reserves far more address space). */
+    make_dir(scratch_path("idx_huge"));
+    unsigned char huge[26] = {0, 0, 8, 3, 0, 0x0f, 0x42, 0x40, 0, 0, 0, 64, 0, 0, 0, 64}; /* 1000000 x 64 x 64 */
+    const char *huge_path = scratch_path("idx_huge/train-images-idx3-ubyte");
+    write_bytes(huge_path, huge, sizeof huge);
+    l = idx_labels(1000000, &lsize);
+    write_bytes(scratch_path("idx_huge/train-labels-idx1-ubyte"), l, lsize);
+    free(l);
+    fflush(stderr);
+    pid_t child = fork();
+    if (child == 0) {
+#ifndef __SANITIZE_ADDRESS__
+        struct rlimit limit = {1ul << 30, 1ul << 30};
+        setrlimit(RLIMIT_AS, &limit);
+#endif
+        int got = dataset_open(scratch_path("idx_huge"), "mnist", 1, &ds);
+        _exit(got == SENET_ERR_FORMAT && strstr(senet_last_error(), "holds 10 data bytes") ? 0 : 1);
+    }
+    int child_status = -1;
+    waitpid(child, &child_status, 0);
+    CHECK(WIFEXITED(child_status) && WEXITSTATUS(child_status) == 0);
     /* The labels of the test split are missing. */
     make_dir(scratch_path("idx_half"));
     b = idx_images(3, 0x803, &size);
