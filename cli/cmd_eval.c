@@ -4,7 +4,9 @@
 #include "commands.h"
 #include "data_setup.h"
 #include "default_model.h"
+#include "dist/dist.h"
 #include "evaluate.h"
+#include "parallel.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -86,7 +88,8 @@ int cmd_eval(int argc, char **argv)
             net.arch = DEFAULT_MODEL_ARCH;
     }
     senet_config cfg;
-    if (net_config_from_options(&net, &cfg) || apply_threads("eval", threads))
+    if (net_config_from_options(&net, &cfg) || apply_threads("eval", parallel_default_threads(threads)) ||
+        parallel_check_command("eval", argc, argv))
         return 2;
     if (batch < 1 || batch > 65536 || input_size < 0 || input_size > 16384) {
         fprintf(stderr, "senet eval: --batch must be in 1..65536 and --input-size in 0..16384\n");
@@ -111,13 +114,14 @@ int cmd_eval(int argc, char **argv)
         status = evaluate(model, l, cfg.num_classes, &r);
         if (status) {
             cli_error("eval", "", status);
-        } else {
+        } else if (dist_rank() == 0) { /* under mpirun the ranks split the data; rank 0 reports */
             if (json)
                 print_json(ds, &r);
             else
                 print_text(ds, &r);
-            eval_result_free(&r);
         }
+        if (!status)
+            eval_result_free(&r);
     }
     loader_free(l);
     senet_net_free(model);

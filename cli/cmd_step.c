@@ -1,12 +1,44 @@
 /* senet step: K train-mode SGD steps on the one batch of a file; writes the
- * updated state dict and the loss before each step. */
+ * updated state dict and the loss before each step.
+ *
+ * Under mpirun each of the P ranks takes a contiguous slice of the batch
+ * (rank r: images [r N / P, (r + 1) N / P)), the ranks' gradients are summed
+ * after each step and rank 0 writes OUT; with --sync-bn the result is the
+ * one-process result up to float rounding (tests/mpi). */
 #include "args.h"
 #include "commands.h"
+#include "dist/dist.h"
 #include "io/weights.h"
+#include "parallel.h"
 #include "tensor_file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Checks that every rank read the same batch, then keeps this rank's slice. */
+static int take_slice(const parallel *p, const char *path, batch_file *b)
+{
+    if (p->world == 1)
+        return 0;
+    size_t chw = (size_t)3 * b->h * b->w;
+    int shape[3] = {b->n, b->h, b->w};
+    uint64_t h = dist_hash(DIST_HASH_START, shape, sizeof shape);
+    h = dist_hash(h, b->input, (size_t)b->n * chw * sizeof(float));
+    h = dist_hash(h, b->labels, (size_t)b->n * sizeof(int64_t));
+    if (parallel_check_same(h, "the batch in --input"))
+        return -1;
+    if (b->n < p->world) {
+        fprintf(stderr, "senet step: %s holds %d images, too few for %d ranks\n", path, b->n, p->world);
+        parallel_failed_together = 1;
+        return -1;
+    }
+    int first = (int)((int64_t)b->n * p->rank / p->world), end = (int)((int64_t)b->n * (p->rank + 1) / p->world);
+    memmove(b->input, b->input + (size_t)first * chw, (size_t)(end - first) * chw * sizeof(float));
+    memmove(b->labels, b->labels + first, (size_t)(end - first) * sizeof(int64_t));
+    b->n = end - first;
+    return 0;
+}
 
 int cmd_step(int argc, char **argv)
 {
@@ -14,7 +46,7 @@ int cmd_step(int argc, char **argv)
     const char *weights = NULL, *input = NULL, *output = NULL;
     long steps = 1, threads = 0;
     double lr = 0.1, momentum = 0, weight_decay = 0, smoothing = 0, dropout = 0;
-    int nesterov = 0, no_decay_1d = 0;
+    int nesterov = 0, no_decay_1d = 0, sync_bn = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         {"weights", OPT_STRING, &weights, "weights (.safetensors, state_dict names)", "W"},
@@ -28,7 +60,8 @@ int cmd_step(int argc, char **argv)
         {"no-decay-bn-bias", OPT_FLAG, &no_decay_1d, "no weight decay on BN weights and biases or any bias", NULL},
         {"label-smoothing", OPT_FLOAT, &smoothing, "label smoothing of the cross-entropy (0)", "F"},
         {"dropout", OPT_FLOAT, &dropout, "dropout before the classifier (0: off, whatever the architecture)", "P"},
-        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
+        {"threads", OPT_INT, &threads, "threads (default: all cores, shared by the ranks of a host)", "T"},
+        {"sync-bn", OPT_FLAG, &sync_bn, "under mpirun: batch norm over the whole batch, not each rank's slice", NULL},
     };
     senet_config cfg;
     int exit_code;
@@ -43,14 +76,23 @@ int cmd_step(int argc, char **argv)
         fprintf(stderr, "senet step: --steps %ld is out of range (1..1000000)\n", steps);
         return 2;
     }
-    if (apply_threads("step", threads))
+    if (apply_threads("step", parallel_default_threads(threads)))
         return 2;
     cfg.dropout = (float)dropout;
+    parallel par;
+    parallel_init(&par, sync_bn);
+    if (parallel_check_command("step", argc, argv))
+        return 2;
     batch_file batch;
     if (batch_file_read("step", input, 1, &batch))
         return 1;
+    if (take_slice(&par, input, &batch)) {
+        batch_file_free(&batch);
+        return 2;
+    }
     senet_net *model = open_net("step", &cfg, weights);
-    if (!model) {
+    if (!model || parallel_attach(&par, model)) {
+        senet_net_free(model);
         batch_file_free(&batch);
         return 1;
     }
@@ -61,9 +103,11 @@ int cmd_step(int argc, char **argv)
         status = senet_net_forward_backward(model, batch.input, batch.labels, batch.n, batch.h, batch.w,
                                             (float)smoothing, &losses[k]);
         if (!status)
+            status = parallel_sum_grads(&par, model);
+        if (!status)
             status = senet_sgd_step(model, &opt);
     }
-    if (!status) {
+    if (!status && par.rank == 0) {
         st_write_entry e = {"loss", ST_F32, 1, {steps}, losses};
         status = weights_save(model, output, &e, 1);
     }

@@ -7,12 +7,20 @@
  * dropout RNG, and the position (epoch, batch) from which the loader
  * rebuilds the data order and augmentation (they depend on seed, epoch and
  * position only). With the same seed and thread count, a resumed run ends
- * with the same weights, bit for bit, as one never interrupted. */
+ * with the same weights, bit for bit, as one never interrupted.
+ *
+ * Under mpirun (see parallel.h) every rank loads its shard of each global
+ * batch, the gradients are summed over the ranks after each backward and
+ * every rank takes the same SGD step; --batch and --lr mean what they mean
+ * for one process. Rank 0 alone prints, logs and writes checkpoints, which
+ * hold nothing rank-specific, so a run resumes with any number of ranks. */
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "commands.h"
 #include "data_setup.h"
+#include "dist/dist.h"
 #include "evaluate.h"
+#include "parallel.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -26,7 +34,7 @@ typedef struct train_options {
     const char *out, *resume, *output, *schedule, *milestones;
     long epochs, batch, seed, threads, log_every, checkpoint_every, max_steps, eval_every, input_size;
     double lr, momentum, weight_decay, gamma, warmup, min_lr, smoothing, dropout;
-    int nesterov, no_decay_1d;
+    int nesterov, no_decay_1d, sync_bn;
 } train_options;
 
 static int make_dir(const char *path)
@@ -92,8 +100,9 @@ typedef struct run {
     senet_sgd_options sgd;
     char checkpoint_path[4096], log_path[4096], final_path[4096];
     const char *last_good; /* the checkpoint this run resumed from or last wrote; NULL: none yet */
-    FILE *log;
+    FILE *log;             /* rank 0 only */
     progress bar;
+    parallel par;
 } run;
 
 /* The run diverged at STEP (1-based), in EPOCH and BATCH (1-based; batch 0:
@@ -121,6 +130,8 @@ static void report_divergence(run *r, const char *what, int64_t step, int64_t ep
 /* BATCH: batches done in EPOCH (0-based); STEP: steps done. */
 static int save_checkpoint(run *r, int64_t epoch, int64_t batch, int64_t step)
 {
+    if (r->par.rank != 0)
+        return SENET_OK;
     senet_checkpoint_info info = {epoch, step, batch, (uint64_t)r->o->seed, ""};
     snprintf(info.note, sizeof info.note, "senet train --arch %s --data %s", r->cfg->arch, r->o->data.path);
     int status = senet_checkpoint_save(r->net, r->checkpoint_path, &info);
@@ -138,6 +149,13 @@ static int save_checkpoint(run *r, int64_t epoch, int64_t batch, int64_t step)
     return status;
 }
 
+/* Images in global batch b, all ranks together (the last may be short). */
+static int64_t global_batch_size(const run *r, int64_t b)
+{
+    int64_t left = dataset_count(r->train_set) - b * r->o->batch;
+    return left < r->o->batch ? left : r->o->batch;
+}
+
 static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, int *stopped)
 {
     const train_options *o = r->o;
@@ -151,16 +169,24 @@ static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, 
         status = loader_next(r->train_loader, &b);
         if (status || b.end)
             break;
+        int64_t global_n = global_batch_size(r, b.batch);
+        if (global_n < r->par.world)
+            continue; /* a last batch too short to give every rank an image (see README) */
         double lr = senet_lr_at(&r->schedule, epoch + (double)b.batch / batches);
         r->sgd.lr = (float)lr;
         float loss;
         status = senet_net_forward_backward(r->net, b.images, b.labels, b.n, b.h, b.w, (float)o->smoothing, &loss);
-        if (status == SENET_ERR_NUMERIC) {
+        if (status == SENET_ERR_NUMERIC) { /* the loss is the global batch's: every rank stops here */
+            parallel_failed_together = 1;
+            if (r->par.rank != 0)
+                return status;
             char what[64];
             snprintf(what, sizeof what, "the loss became %g", loss);
             report_divergence(r, what, *step + 1, epoch + 1, b.batch + 1);
             return status;
         }
+        if (!status)
+            status = parallel_sum_grads(&r->par, r->net);
         if (!status)
             status = senet_sgd_step(r->net, &r->sgd);
         if (status)
@@ -172,21 +198,25 @@ static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, 
             topk_hits(logits + (size_t)i * r->cfg->num_classes, r->cfg->num_classes, b.labels[i], &t1, &t5);
             hits += t1;
         }
-        loss_sum += (double)loss * b.n;
-        seen += b.n;
-        progress_step(&r->bar, epoch, o->epochs, b.batch, batches, *step, loss, lr, b.n);
+        loss_sum += (double)loss * global_n;
+        seen += global_n;
+        if (r->par.rank == 0)
+            progress_step(&r->bar, epoch, o->epochs, b.batch, batches, *step, loss, lr, (int)global_n);
         ++*step;
-        if (*step % o->log_every == 0)
+        if (r->log && *step % o->log_every == 0)
             fprintf(r->log, "{\"type\": \"step\", \"epoch\": %.5f, \"step\": %lld, \"loss\": %.6f, \"lr\": %.8g}\n",
                     epoch + (double)(b.batch + 1) / batches, (long long)*step, loss, lr);
         int at_limit = o->max_steps && *step >= o->max_steps;
         if ((o->checkpoint_every && *step % o->checkpoint_every == 0) || at_limit) {
-            fflush(r->log);
+            if (r->log)
+                fflush(r->log);
             if ((status = save_checkpoint(r, epoch, b.batch + 1, *step)))
                 return status;
         }
         if (at_limit) {
             *stopped = 1;
+            if (r->par.rank != 0)
+                return SENET_OK;
             progress_break(&r->bar);
             fprintf(stderr, "senet train: stopped after %lld steps (--max-steps); resume with --resume %s\n",
                     (long long)*step, r->checkpoint_path);
@@ -199,13 +229,20 @@ static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, 
         return status;
     }
     progress_break(&r->bar);
+    if ((status = dist_sum_i64(&hits, 1)))
+        return status;
     double train_loss = seen ? loss_sum / seen : 0, train_top1 = seen ? 100.0 * hits / seen : 0;
     double seconds = now_seconds() - started;
     int do_eval = r->test_loader && ((epoch + 1) % o->eval_every == 0 || epoch + 1 == o->epochs);
     eval_result ev = {0};
-    if (do_eval && (status = evaluate(r->net, r->test_loader, r->cfg->num_classes, &ev))) {
+    if (do_eval && ((status = parallel_share_buffers(&r->par, r->net)) ||
+                    (status = evaluate(r->net, r->test_loader, r->cfg->num_classes, &ev)))) {
         cli_error("train", "evaluation failed", status);
         return status;
+    }
+    if (r->par.rank != 0) {
+        eval_result_free(&ev);
+        return SENET_OK;
     }
     fprintf(r->log, "{\"type\": \"epoch\", \"epoch\": %lld, \"step\": %lld, \"train_loss\": %.6f, \"train_top1\": %.4f",
             (long long)epoch + 1, (long long)*step, train_loss, train_top1);
@@ -249,6 +286,51 @@ static int open_data(run *r, senet_config *cfg, const char *num_classes_given)
     return 0;
 }
 
+/* What the ranks must agree on about the data: sizes, classes, every label. */
+static uint64_t data_hash(const dataset *train, const dataset *test)
+{
+    uint64_t h = DIST_HASH_START;
+    const dataset *sets[2] = {train, test};
+    for (int s = 0; s < 2; s++) {
+        if (!sets[s])
+            continue;
+        int64_t count = dataset_count(sets[s]);
+        int shape[3] = {dataset_num_classes(sets[s]), 0, 0};
+        dataset_image_size(sets[s], &shape[1], &shape[2]);
+        h = dist_hash(h, &count, sizeof count);
+        h = dist_hash(h, shape, sizeof shape);
+        for (int64_t i = 0; i < count; i++) {
+            int label = dataset_label(sets[s], i);
+            h = dist_hash(h, &label, sizeof label);
+        }
+    }
+    return h;
+}
+
+/* A checkpoint read on every rank (a shared file, or copies): same position and weights. */
+static uint64_t checkpoint_hash(senet_net *net, const senet_checkpoint_info *info)
+{
+    int64_t position[3] = {info->epoch, info->batch, info->step};
+    float *params, *grads;
+    size_t count;
+    if (senet_net_params(net, &params, &grads, &count))
+        return 0; /* no memory for the gradients: a hash no healthy rank gives, so the check fails */
+    return dist_hash(dist_hash(DIST_HASH_START, position, sizeof position), params, count * sizeof(float));
+}
+
+/* Rank 0 says how long a step spent in collectives: sending, and waiting
+ * for the slowest rank to arrive (bench/allreduce.c times sending alone). */
+static void report_communication(const parallel *p, int64_t steps)
+{
+    if (p->world == 1 || p->rank != 0 || steps <= 0)
+        return;
+    fprintf(stderr,
+            "senet train: per step, rank 0 spent in collectives (waiting for the other ranks included): "
+            "gradient all-reduce %.2f ms, %s %.2f ms (%.0f calls)\n",
+            1e3 * p->grad_seconds / steps, p->sync_bn ? "loss and sync-BN sums" : "loss sum",
+            1e3 * p->hook_seconds / steps, (double)p->hook_calls / steps);
+}
+
 static void free_run(run *r)
 {
     loader_free(r->train_loader);
@@ -287,7 +369,8 @@ int cmd_train(int argc, char **argv)
         {"label-smoothing", OPT_FLOAT, &o.smoothing, "label smoothing (0)", "F"},
         {"dropout", OPT_FLOAT, &o.dropout, "dropout before the classifier (default: the architecture's)", "P"},
         {"seed", OPT_INT, &o.seed, "seed of initialisation, data order and augmentation (0)", "S"},
-        {"threads", OPT_INT, &o.threads, "threads (default: all cores)", "T"},
+        {"threads", OPT_INT, &o.threads, "threads (default: all cores, shared by the ranks of a host)", "T"},
+        {"sync-bn", OPT_FLAG, &o.sync_bn, "under mpirun: batch norm over the global batch, not each rank's shard", NULL},
         {"out", OPT_STRING, &o.out, "folder for checkpoint.safetensors, log.jsonl, final.safetensors (runs/ARCH)", "DIR"},
         {"output", OPT_STRING, &o.output, "also write the final weights here", "W"},
         {"resume", OPT_STRING, &o.resume, "continue the run of this checkpoint", "CKPT"},
@@ -300,7 +383,7 @@ int cmd_train(int argc, char **argv)
     if (rc)
         return rc > 0 ? 0 : 2;
     senet_config cfg;
-    if (net_config_from_options(&net, &cfg) || apply_threads("train", o.threads))
+    if (net_config_from_options(&net, &cfg) || apply_threads("train", parallel_default_threads(o.threads)))
         return 2;
     if (o.epochs < 1 || o.epochs > 100000 || o.batch < 1 || o.batch > 65536 || o.log_every < 1 || o.eval_every < 1 ||
         o.checkpoint_every < 0 || o.max_steps < 0 || o.seed < 0 || o.input_size < 0 || o.input_size > 16384 ||
@@ -318,10 +401,19 @@ int cmd_train(int argc, char **argv)
     r.sgd = (senet_sgd_options){(float)o.lr, (float)o.momentum, (float)o.weight_decay, o.nesterov, o.no_decay_1d};
     if (parse_schedule(&o, &r.schedule))
         return 2;
+    parallel_init(&r.par, o.sync_bn);
+    if (parallel_check_command("train", argc, argv))
+        return 2;
+    if (o.batch < r.par.world) {
+        if (r.par.rank == 0)
+            fprintf(stderr, "senet train: --batch %ld is smaller than the %d ranks\n", o.batch, r.par.world);
+        parallel_failed_together = 1;
+        return 2;
+    }
     char default_out[64];
     snprintf(default_out, sizeof default_out, "runs/%s", cfg.arch);
     const char *out = o.out ? o.out : default_out;
-    if (make_dir(out)) {
+    if (r.par.rank == 0 && make_dir(out)) {
         fprintf(stderr, "senet train: cannot create the folder %s: %s\n", out, strerror(errno));
         return 1;
     }
@@ -331,6 +423,8 @@ int cmd_train(int argc, char **argv)
     int status = 1;
     int64_t epoch = 0, batch = 0, step = 0;
     if (open_data(&r, &cfg, net.num_classes ? "given" : NULL))
+        goto done;
+    if (parallel_check_same(data_hash(r.train_set, r.test_set), "the training and test data"))
         goto done;
     if (!(r.net = open_net("train", &cfg, NULL)) || senet_net_init(r.net, (uint64_t)o.seed))
         goto done;
@@ -348,24 +442,39 @@ int cmd_train(int argc, char **argv)
             goto done;
         }
         epoch = info.epoch, batch = info.batch, step = info.step;
+        if (parallel_check_same(checkpoint_hash(r.net, &info), "the checkpoint to resume"))
+            goto done;
         r.last_good = o.resume;
-        fprintf(stderr, "senet train: resuming %s at epoch %lld, batch %lld, step %lld\n", o.resume,
+        if (r.par.rank == 0)
+            fprintf(stderr, "senet train: resuming %s at epoch %lld, batch %lld, step %lld\n", o.resume,
                 (long long)epoch + 1, (long long)batch, (long long)step);
     }
-    r.log = fopen(r.log_path, o.resume ? "a" : "w");
-    if (!r.log) {
+    if (parallel_attach(&r.par, r.net)) {
+        cli_error("train", "cannot set up the ranks", SENET_ERR_IO);
+        goto done;
+    }
+    if (r.par.rank == 0 && !(r.log = fopen(r.log_path, o.resume ? "a" : "w"))) {
         fprintf(stderr, "senet train: cannot write %s: %s\n", r.log_path, strerror(errno));
         goto done;
     }
-    fprintf(stderr, "senet train: %s on %s (%lld images, %d classes), %ld epochs of %lld batches of %ld, %s\n",
-            r.cfg->arch, o.data.path, (long long)dataset_count(r.train_set), r.cfg->num_classes, o.epochs,
-            (long long)loader_num_batches(r.train_loader), o.batch, out);
+    if (r.par.rank == 0) {
+        fprintf(stderr, "senet train: %s on %s (%lld images, %d classes), %ld epochs of %lld batches of %ld, %s\n",
+                r.cfg->arch, o.data.path, (long long)dataset_count(r.train_set), r.cfg->num_classes, o.epochs,
+                (long long)loader_num_batches(r.train_loader), o.batch, out);
+        if (r.par.world > 1)
+            fprintf(stderr, "senet train: %d ranks (%s), %d threads each, batch norm %s\n", r.par.world,
+                    dist_library(), senet_get_threads(), o.sync_bn ? "synced over all ranks" : "per rank");
+    }
     progress_init(&r.bar, 50);
+    if (r.par.rank != 0)
+        r.bar.tty = 0; /* under mpirun a rank's stderr may be a terminal too: only rank 0 draws */
+    int64_t first_step = step;
     int stopped = 0;
     for (; epoch < o.epochs && !stopped; epoch++, batch = 0)
         if (run_epoch(&r, epoch, batch, &step, &stopped))
             goto done;
-    if (!stopped) {
+    report_communication(&r.par, step - first_step);
+    if (!stopped && r.par.rank == 0) {
         int s = senet_net_save(r.net, r.final_path);
         if (!s && o.output)
             s = senet_net_save(r.net, o.output);

@@ -2,6 +2,7 @@
 #include "data_setup.h"
 
 #include "args.h"
+#include "dist/dist.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -44,7 +45,8 @@ int data_open(const char *command, const data_choice *c, int train, int augment,
 loader *data_loader(const char *command, const dataset *ds, const preprocess *prep, int batch, uint64_t seed,
                     int shuffle)
 {
-    loader_options opt = {batch, seed, shuffle, 0, 0, 1};
+    /* Under mpirun each rank loads its shard of every global batch. */
+    loader_options opt = {batch, seed, shuffle, 0, dist_rank(), dist_world()};
     loader *l = NULL;
     int status = loader_create(ds, prep, &opt, &l);
     if (status) {

@@ -19,7 +19,8 @@ typedef struct data_choice {
 int data_open(const char *command, const data_choice *c, int train, int augment, dataset **ds, preprocess *prep,
               int arch_input_size);
 
-/* A loader over ds; prints the error. */
+/* A loader over ds, of this rank's shard of each batch of `batch` (all
+ * ranks together) under mpirun; prints the error. */
 loader *data_loader(const char *command, const dataset *ds, const preprocess *prep, int batch, uint64_t seed,
                     int shuffle);
 

@@ -1,6 +1,8 @@
 /* Evaluation loop and the top-k arithmetic shared with training. */
 #include "evaluate.h"
 
+#include "dist/dist.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,26 @@ static int argmax(const float *v, int k)
         if (v[j] > v[best])
             best = j;
     return best;
+}
+
+/* Under mpirun each rank evaluated its shard of every batch: add them up. */
+static int sum_over_ranks(eval_result *r, double *loss, int64_t *hit1, int64_t *hit5)
+{
+    if (dist_world() == 1)
+        return SENET_OK;
+    int64_t counts[3] = {r->n, *hit1, *hit5};
+    size_t k = (size_t)r->classes;
+    int status = dist_sum_i64(counts, 3);
+    if (!status)
+        status = dist_sum_doubles(NULL, loss, 1);
+    if (!status)
+        status = dist_sum_i64(r->per_class_total, k);
+    if (!status)
+        status = dist_sum_i64(r->per_class_correct, k);
+    if (!status && r->confusion)
+        status = dist_sum_i64(r->confusion, k * k);
+    r->n = counts[0], *hit1 = counts[1], *hit5 = counts[2];
+    return status;
 }
 
 int evaluate(senet_net *net, loader *l, int classes, eval_result *out)
@@ -78,6 +100,8 @@ int evaluate(senet_net *net, loader *l, int classes, eval_result *out)
         }
     }
     free(logits);
+    if (!status)
+        status = sum_over_ranks(out, &loss, &hit1, &hit5);
     if (status) {
         eval_result_free(out);
         return status;

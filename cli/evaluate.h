@@ -19,7 +19,8 @@ typedef struct eval_result {
     int64_t *confusion;         /* (classes, classes) [truth][prediction], or NULL above 100 classes */
 } eval_result;
 
-/* Runs the net in eval mode over every batch of epoch 0 of l. */
+/* Runs the net in eval mode over every batch of epoch 0 of l; under mpirun
+ * over this rank's shard, the results summed over all ranks (collective). */
 int evaluate(senet_net *net, loader *l, int classes, eval_result *out);
 void eval_result_free(eval_result *r);
 

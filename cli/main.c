@@ -1,5 +1,7 @@
 /* senet: the command-line tool. Dispatches to one file per subcommand. */
 #include "commands.h"
+#include "dist/dist.h"
+#include "parallel.h"
 #include "senet.h"
 
 #include <signal.h>
@@ -12,19 +14,20 @@ typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    int ranks; /* 1: runs under mpirun as one job of several ranks */
 } command;
 
 static const command commands[] = {
-    {"info", cmd_info, "parameters, multiply-adds and a per-stage table of an architecture"},
-    {"init", cmd_init, "write freshly initialised weights (PyTorch's default initialisation)"},
-    {"forward", cmd_forward, "eval-mode logits of a batch of images"},
-    {"step", cmd_step, "train-mode SGD steps on one batch"},
-    {"train", cmd_train, "train on a dataset: schedules, evaluation, checkpoints, resume, metrics log"},
-    {"eval", cmd_eval, "loss, top-1, top-5, per-class accuracy and confusion matrix on a test set"},
-    {"classify", cmd_classify, "the top classes of images (JPEG, PNG) with names and probabilities"},
-    {"plot", cmd_plot, "loss and accuracy curves of a training log as an SVG"},
-    {"convert", cmd_convert, "load weights (F32, F16 or BF16) and write them as F32"},
-    {"bench", cmd_bench, "time inference or training of an architecture on this machine"},
+    {"info", cmd_info, "parameters, multiply-adds and a per-stage table of an architecture", 0},
+    {"init", cmd_init, "write freshly initialised weights (PyTorch's default initialisation)", 0},
+    {"forward", cmd_forward, "eval-mode logits of a batch of images", 0},
+    {"step", cmd_step, "train-mode SGD steps on one batch", 1},
+    {"train", cmd_train, "train on a dataset: schedules, evaluation, checkpoints, resume, metrics log", 1},
+    {"eval", cmd_eval, "loss, top-1, top-5, per-class accuracy and confusion matrix on a test set", 1},
+    {"classify", cmd_classify, "the top classes of images (JPEG, PNG) with names and probabilities", 0},
+    {"plot", cmd_plot, "loss and accuracy curves of a training log as an SVG", 0},
+    {"convert", cmd_convert, "load weights (F32, F16 or BF16) and write them as F32", 0},
+    {"bench", cmd_bench, "time inference or training of an architecture on this machine", 0},
 };
 
 static void usage(FILE *out)
@@ -49,6 +52,29 @@ static void prefer_passive_waiting(char **argv)
     execv("/proc/self/exe", argv); /* returns only on failure: carry on spinning */
 }
 
+/* Under mpirun every rank runs the command. A failure on some ranks only
+ * would leave the others waiting in a collective for ever, so it stops the
+ * whole job; a failure every rank saw (a disagreement) ends normally. */
+static int run_command(const command *c, int argc, char **argv)
+{
+    if (dist_init(&argc, &argv))
+        return 1;
+    if (dist_world() > 1 && !c->ranks) { /* P copies would race to write the same files */
+        if (dist_rank() == 0)
+            fprintf(stderr, "senet %s: does not run under mpirun with several ranks (train, eval and step do)\n",
+                    c->name);
+        dist_finish();
+        return 2;
+    }
+    int rc = c->run(argc, argv);
+    if (rc && dist_world() > 1 && !parallel_failed_together) {
+        fprintf(stderr, "senet (rank %d): stopping every rank of the job\n", dist_rank());
+        dist_abort(rc);
+    }
+    dist_finish();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     prefer_passive_waiting(argv);
@@ -69,7 +95,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc, argv);
+            return run_command(&commands[i], argc, argv);
     fprintf(stderr, "senet: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

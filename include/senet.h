@@ -127,6 +127,38 @@ SENET_API const float *senet_net_last_logits(const senet_net *net, int *n);
  * step); SENET_ERR_NOMEM if it cannot be. */
 SENET_API int senet_net_params(senet_net *net, float **params, float **grads, size_t *count);
 
+/* The BN running statistics (running_mean and running_var of every BN, in
+ * the order of the state dict): data-parallel replicas without sync BN
+ * broadcast one replica's before evaluating, as PyTorch's DDP does. The
+ * caller may write them; the next eval-mode forward then rebuilds its plan. */
+SENET_API int senet_net_buffers(senet_net *net, float **buffers, size_t *count);
+
+/* ---- Data-parallel replicas ----
+ * A net can be one of several replicas that each train on a shard of a
+ * global batch (MPI ranks, say). sum(ctx, values, count) must replace the
+ * count doubles of values by their sum over all replicas, in place, and
+ * return 0 (or a status on failure); every replica calls it the same
+ * number of times with the same counts, so every replica must call
+ * senet_net_forward_backward for every global batch, with at least one image.
+ *
+ * With replicas set, senet_net_forward_backward divides the loss by the
+ * global batch size rather than its own, so the replicas' gradients (from
+ * senet_net_params) add up to the gradient of the whole batch: sum them
+ * (one all-reduce) and let every replica take the same SGD step. The loss
+ * it reports is the global batch's mean. With sync_bn, training-mode batch
+ * norm also normalises with the mean and variance of the global batch (and
+ * its backward uses the global sums), so P replicas holding B/P images each
+ * compute what one net with the B images does, up to float rounding.
+ * Without it, each replica's batch norm sees its own images (PyTorch DDP).
+ * Eval mode never calls sum. */
+typedef struct senet_replicas {
+    int (*sum)(void *ctx, double *values, size_t count);
+    void *ctx;
+    int sync_bn;
+} senet_replicas;
+/* replicas NULL (or with sum NULL): this net trains alone again. */
+SENET_API int senet_net_set_replicas(senet_net *net, const senet_replicas *replicas);
+
 /* torch.optim.SGD: weight decay added to the gradient, momentum buffer
  * started from the first gradient, dampening 0, optional Nesterov. */
 typedef struct senet_sgd_options {

@@ -2,11 +2,12 @@
 # Installs what senet needs on Debian when it is missing: the build tools and
 # the image/compression libraries of the data layer, and with --test PyTorch,
 # NumPy, PIL and djpeg for the reference tests, valgrind for the memcheck
-# test, clang with libFuzzer and LLVM's OpenMP for fuzz/run.sh.
+# test, clang with libFuzzer and LLVM's OpenMP for fuzz/run.sh, Open MPI for
+# the data-parallel tests.
 set -euo pipefail
 need=(cmake make gcc libc6-dev python3 libjpeg62-turbo-dev libpng-dev zlib1g-dev)
 [ "${1:-}" = "--test" ] && need+=(python3-torch python3-numpy python3-pil libjpeg-turbo-progs tar gzip
-  valgrind clang libclang-rt-dev libomp-dev)
+  valgrind clang libclang-rt-dev libomp-dev openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

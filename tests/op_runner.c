@@ -482,8 +482,8 @@ static void run_batchnorm(tensor_set *in, tensor_set *out, int train)
     real *dx = output(out, "d_x", 4, D(n), D(h), D(w), D(c));
     real *dg = output(out, "d_gamma", 1, D(c));
     real *db = output(out, "d_beta", 1, D(c));
-    batchnorm_forward_train(y, mean, inv_std, x, gamma, beta, rm_out, rv_out, rows, c);
-    batchnorm_backward(dx, dg, db, dy, x, mean, inv_std, gamma, rows, c);
+    batchnorm_forward_train(y, mean, inv_std, x, gamma, beta, rm_out, rv_out, rows, c, NULL);
+    batchnorm_backward(dx, dg, db, dy, x, mean, inv_std, gamma, rows, c, NULL);
 }
 
 static void run_activation(tensor_set *in, tensor_set *out)

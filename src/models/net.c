@@ -231,14 +231,17 @@ int senet_net_forward_backward(senet_net *net, const float *input, const int64_t
     TRY(net_prepare(net, n, h, w, 1));
     load_input_nchw(net, input, n, h, w);
     TRY(net_forward(net, 1));
+    TRY(net_replica_status(net));
     activation *logits = &net->acts[net->logits_act];
     memset(logits->grad, 0, (size_t)n * k * sizeof(real));
     double value = cross_entropy_forward_backward(logits->grad, logits->data, labels, n, k, label_smoothing);
+    TRY(net_replica_loss(net, logits->grad, n, k, &value));
     *loss = (float)value;
     if (!isfinite(value))
         return senet_fail(SENET_ERR_NUMERIC, "the loss is %g", value);
     memset(net->grads, 0, net->num_params * sizeof(float));
-    return net_backward(net);
+    TRY(net_backward(net));
+    return net_replica_status(net);
 }
 
 const float *senet_net_last_logits(const senet_net *net, int *n)

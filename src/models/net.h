@@ -15,6 +15,7 @@
 
 #include "senet.h"
 #include "../base/rng.h"
+#include "../ops/batchnorm.h"
 #include "../ops/se.h"
 #include "arch.h"
 
@@ -98,6 +99,10 @@ struct senet_net {
     int pool_count;
     real **grad_pool; /* training: buffers the activation gradients share */
     int grad_pool_count;
+
+    /* data-parallel replicas (senet_net_set_replicas); replicas.sum NULL when alone */
+    senet_replicas replicas;
+    bn_sync bn_sync;                  /* handed to batch norm in training when replicas.sync_bn */
 };
 
 /* Pointer to a float tensor of the table (params or buffers). */
@@ -150,5 +155,15 @@ void net_infer_free(senet_net *net);
 int net_forward(senet_net *net, int training);
 /* Backward from acts[logits_act].grad; parameter gradients accumulate into net->grads. */
 int net_backward(senet_net *net);
+
+/* The sync-BN hook for batch norm in training, or NULL (net_replicas.c). */
+bn_sync *net_bn_sync(senet_net *net);
+/* With replicas: turns this replica's mean loss over n samples and its
+ * d_logits (n, k) into its share of the global batch's (sum over replicas,
+ * divide by the global count), so the replicas' gradients add up to the
+ * whole batch's; *loss becomes the global mean. A no-op when alone. */
+int net_replica_loss(senet_net *net, real *d_logits, int n, int k, double *loss);
+/* A failure of a sync-BN sum during the last pass, as a status. */
+int net_replica_status(senet_net *net);
 
 #endif

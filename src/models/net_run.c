@@ -220,7 +220,7 @@ int net_forward(senet_net *net, int training)
             if (training) {
                 batchnorm_forward_train(out->data, l->saved_a, l->saved_b, in->data, param_of(net, l->p[0]),
                                         param_of(net, l->p[1]), net_tensor_f32(net, l->p[2]),
-                                        net_tensor_f32(net, l->p[3]), rows, in->c);
+                                        net_tensor_f32(net, l->p[3]), rows, in->c, net_bn_sync(net));
                 (*net_tensor_i64(net, l->p[4]))++;
             } else {
                 batchnorm_forward_eval(out->data, in->data, param_of(net, l->p[0]), param_of(net, l->p[1]),
@@ -301,7 +301,7 @@ int net_backward(senet_net *net)
         }
         case LAYER_BN:
             batchnorm_backward(d_in, grad_of(net, l->p[0]), grad_of(net, l->p[1]), out->grad, in->data, l->saved_a,
-                               l->saved_b, param_of(net, l->p[0]), rows, in->c);
+                               l->saved_b, param_of(net, l->p[0]), rows, in->c, net_bn_sync(net));
             break;
         case LAYER_RELU:
             activation_backward(d_in, out->grad, out->data, count, ACT_RELU);

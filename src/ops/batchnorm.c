@@ -64,20 +64,32 @@ static void channel_sums(double *sums, const real *a, const real *b, const doubl
     }
 }
 
-void batchnorm_forward_train(real *y, real *mean, real *inv_std, const real *x, const real *gamma,
-                             const real *beta, real *running_mean, real *running_var, size_t rows, int c)
+/* Sums v over the replicas when synced (see bn_sync); a no-op otherwise. */
+static void sync_sum(bn_sync *sync, double *v, size_t n)
 {
-    double sum[c], sq[c];
+    if (sync && sync->status == 0)
+        sync->status = sync->sum(sync->ctx, v, n);
+}
+
+void batchnorm_forward_train(real *y, real *mean, real *inv_std, const real *x, const real *gamma,
+                             const real *beta, real *running_mean, real *running_var, size_t rows, int c,
+                             bn_sync *sync)
+{
+    double sum[c + 1], sq[c]; /* sum[c]: the row count, summed over replicas with the sums */
     channel_sums(sum, x, NULL, NULL, rows, c);
+    sum[c] = (double)rows;
+    sync_sum(sync, sum, (size_t)c + 1);
+    double count = sum[c];
     for (int j = 0; j < c; j++)
-        sum[j] /= (double)rows;
+        sum[j] /= count;
     channel_sums(sq, x, NULL, sum, rows, c); /* sum of (x - mean)^2, two-pass for accuracy */
+    sync_sum(sync, sq, (size_t)c);
     for (int j = 0; j < c; j++) {
-        double var = sq[j] / (double)rows;
+        double var = sq[j] / count;
         mean[j] = (real)sum[j];
         inv_std[j] = (real)(1.0 / sqrt(var + BN_EPS));
         if (running_mean) {
-            double unbiased = rows > 1 ? sq[j] / (double)(rows - 1) : var;
+            double unbiased = count > 1 ? sq[j] / (count - 1) : var;
             running_mean[j] = (real)((1 - BN_MOMENTUM) * running_mean[j] + BN_MOMENTUM * sum[j]);
             running_var[j] = (real)((1 - BN_MOMENTUM) * running_var[j] + BN_MOMENTUM * unbiased);
         }
@@ -114,22 +126,29 @@ void batchnorm_forward_eval(real *y, const real *x, const real *gamma, const rea
 }
 
 void batchnorm_backward(real *d_x, real *d_gamma, real *d_beta, const real *d_y, const real *x,
-                        const real *mean, const real *inv_std, const real *gamma, size_t rows, int c)
+                        const real *mean, const real *inv_std, const real *gamma, size_t rows, int c,
+                        bn_sync *sync)
 {
-    double sum_dy[c], sum_dy_xc[c], mean_d[c];
+    double sums[2 * c + 1], mean_d[c]; /* sum dy, sum dy * (x - mean), row count: one message when synced */
+    double *sum_dy = sums, *sum_dy_xc = sums + c;
     for (int j = 0; j < c; j++)
         mean_d[j] = mean[j];
     channel_sums(sum_dy, d_y, NULL, NULL, rows, c);
     channel_sums(sum_dy_xc, d_y, x, mean_d, rows, c); /* sum dy * (x - mean) */
-    real k1[c], k2[c], k3[c];
-    for (int j = 0; j < c; j++) {
+    for (int j = 0; j < c; j++) { /* this replica's share: the gradient all-reduce adds the others' */
         d_gamma[j] += (real)(sum_dy_xc[j] * inv_std[j]);
         d_beta[j] += (real)sum_dy[j];
+    }
+    sums[2 * c] = (double)rows;
+    sync_sum(sync, sums, 2 * (size_t)c + 1);
+    double count = sums[2 * c];
+    real k1[c], k2[c], k3[c];
+    for (int j = 0; j < c; j++) {
         /* dx = gamma*inv_std * (dy - mean(dy) - (x-mean) * inv_std^2 * mean(dy*(x-mean))) */
         double is = inv_std[j];
         k1[j] = (real)(gamma[j] * is);
-        k2[j] = (real)(sum_dy[j] / (double)rows);
-        k3[j] = (real)(is * is * sum_dy_xc[j] / (double)rows);
+        k2[j] = (real)(sum_dy[j] / count);
+        k3[j] = (real)(is * is * sum_dy_xc[j] / count);
     }
     if (!d_x)
         return;

@@ -12,10 +12,22 @@
 #define BN_EPS 1e-5
 #define BN_MOMENTUM 0.1
 
+/* Sync batch norm across data-parallel replicas: sum(ctx, v, n) replaces the
+ * n doubles of v by their sum over all replicas (every replica calls it in
+ * the same order). The first failure is kept in status and later sums are
+ * skipped; the pass finishes on local values and the caller reports it. */
+typedef struct bn_sync {
+    int (*sum)(void *ctx, double *values, size_t count);
+    void *ctx;
+    int status;
+} bn_sync;
+
 /* Train mode. x, y: (rows, C) with rows = N*H*W. Saves mean and inv_std (C)
- * for backward; updates running_mean/running_var (C) when they are not NULL. */
+ * for backward; updates running_mean/running_var (C) when they are not NULL.
+ * sync (NULL: this batch alone) makes the statistics those of all replicas' rows. */
 void batchnorm_forward_train(real *y, real *mean, real *inv_std, const real *x, const real *gamma,
-                             const real *beta, real *running_mean, real *running_var, size_t rows, int c);
+                             const real *beta, real *running_mean, real *running_var, size_t rows, int c,
+                             bn_sync *sync);
 
 /* Eval mode: y = (x - running_mean) / sqrt(running_var + eps) * gamma + beta. */
 /* Eval mode as y = x * scale + shift per channel (also what folding BN
@@ -26,8 +38,10 @@ void batchnorm_eval_affine(real *scale, real *shift, const real *gamma, const re
 void batchnorm_forward_eval(real *y, const real *x, const real *gamma, const real *beta,
                             const real *running_mean, const real *running_var, size_t rows, int c);
 
-/* Train-mode backward. Accumulates d_x (may be NULL), d_gamma, d_beta. */
+/* Train-mode backward. Accumulates d_x (may be NULL), d_gamma, d_beta; with
+ * sync, the sums over rows that d_x needs run over all replicas' rows. */
 void batchnorm_backward(real *d_x, real *d_gamma, real *d_beta, const real *d_y, const real *x,
-                        const real *mean, const real *inv_std, const real *gamma, size_t rows, int c);
+                        const real *mean, const real *inv_std, const real *gamma, size_t rows, int c,
+                        bn_sync *sync);
 
 #endif
