@@ -188,22 +188,38 @@ int conv2d_pack_weights(real *packed, const real *weight, const real *scale, con
     return SENET_OK;
 }
 
-static void forward_image_packed(real *o, const real *img, const real *packed, const real *bias, int relu,
-                                 const conv2d_shape *s, real *col, int threads)
+/* Output rows of `count` consecutive images o (count * P, C_out): their
+ * im2col rows (or, pointwise, their input rows: NHWC images follow each
+ * other) go through one product, so that small maps still make tall GEMMs
+ * and each weight panel is read once per chunk instead of once per image. */
+static void forward_images_packed(real *o, const real *img, int count, const real *packed, const real *bias,
+                                  int relu, const conv2d_shape *s, real *col, int threads)
 {
     int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
-    int p = s->h_out * s->w_out;
+    size_t p = (size_t)s->h_out * s->w_out, in_image = (size_t)s->h * s->w * s->c_in;
     for (int g = 0; g < s->groups; g++) {
         gemm_epilogue epi = {bias ? bias + (size_t)g * og : NULL, relu, 0};
         const real *a = img + (size_t)g * cg;
         int lda = s->c_in;
         if (!is_pointwise(s)) {
-            im2col(col, img, s, g, threads);
+            for (int i = 0; i < count; i++)
+                im2col(col + i * p * k, img + i * in_image, s, g, threads);
             a = col, lda = k;
         }
-        gemm_packed(threads, p, og, k, a, lda, packed + g * packed_group_size(s), o + (size_t)g * og, s->c_out,
-                    &epi);
+        gemm_packed(threads, (int)(count * p), og, k, a, lda, packed + g * packed_group_size(s), o + (size_t)g * og,
+                    s->c_out, &epi);
     }
+}
+
+/* Images per GEMM when threads take whole images: enough for about 512
+ * rows, in the same number of chunks for every thread. */
+static int images_per_chunk(const conv2d_shape *s, int threads)
+{
+    size_t p = (size_t)s->h_out * s->w_out;
+    int want = p >= 512 ? 1 : (int)((512 + p - 1) / p);
+    int per_thread = (s->n + threads - 1) / threads;
+    int chunks_per_thread = (per_thread + want - 1) / want;
+    return (s->n + threads * chunks_per_thread - 1) / (threads * chunks_per_thread);
 }
 
 int conv2d_forward_packed(real *out, const real *in, const real *packed, const real *bias, int relu,
@@ -212,22 +228,27 @@ int conv2d_forward_packed(real *out, const real *in, const real *packed, const r
     int k = s->kh * s->kw * (s->c_in / s->groups);
     size_t p = (size_t)s->h_out * s->w_out;
     int threads = threads_get(), by_image = split_by_image(s);
-    size_t each = is_pointwise(s) ? 0 : round_up16(p * k);
+    int chunk = by_image ? images_per_chunk(s, threads) : 1;
+    size_t each = is_pointwise(s) ? 0 : round_up16(chunk * p * k);
     real *col = each ? scratch_bytes((by_image ? threads : 1) * each) : NULL;
     if (each && !col)
-        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for a %zu x %d im2col buffer", p, k);
+        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for a %zu x %d im2col buffer", chunk * p, k);
     size_t in_image = (size_t)s->h * s->w * s->c_in, out_image = p * s->c_out;
     if (by_image) {
+        int chunks = (s->n + chunk - 1) / chunk;
 #pragma omp parallel num_threads(threads) if (threads > 1)
         {
             real *mine = col ? col + (size_t)threads_index() * each : NULL;
 #pragma omp for schedule(static)
-            for (int n = 0; n < s->n; n++)
-                forward_image_packed(out + n * out_image, in + n * in_image, packed, bias, relu, s, mine, 1);
+            for (int c = 0; c < chunks; c++) {
+                int first = c * chunk, count = s->n - first < chunk ? s->n - first : chunk;
+                forward_images_packed(out + first * out_image, in + first * in_image, count, packed, bias, relu, s,
+                                      mine, 1);
+            }
         }
     } else {
         for (int n = 0; n < s->n; n++)
-            forward_image_packed(out + n * out_image, in + n * in_image, packed, bias, relu, s, col, threads);
+            forward_images_packed(out + n * out_image, in + n * in_image, 1, packed, bias, relu, s, col, threads);
     }
     return SENET_OK;
 }
