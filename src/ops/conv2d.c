@@ -283,11 +283,15 @@ static size_t packed_backward_group_size(const conv2d_shape *s)
     return round_up16(gemm_packed_b_size(s->kh * s->kw * cg, og));
 }
 
-static void backward_image(real *dimg, const real *dout, const real *img, const real *w_packed,
-                           const conv2d_shape *s, const backward_scratch *b, int threads)
+/* `count` consecutive images, whose rows go through one product each (see
+ * forward_images_packed). */
+static void backward_images(real *dimg, const real *dout, const real *img, int count, const real *w_packed,
+                            const conv2d_shape *s, const backward_scratch *b, int threads)
 {
     int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
-    int p = s->h_out * s->w_out, pointwise = is_pointwise(s);
+    int pointwise = is_pointwise(s);
+    size_t p1 = (size_t)s->h_out * s->w_out, in_image = (size_t)s->h * s->w * s->c_in;
+    int p = (int)(count * p1);
     for (int g = 0; g < s->groups; g++) {
         const real *dout_g = dout + (size_t)g * og;
         const real *w_g = w_packed ? w_packed + g * packed_backward_group_size(s) : NULL;
@@ -299,12 +303,14 @@ static void backward_image(real *dimg, const real *dout, const real *img, const 
             if (dimg)
                 gemm_packed(threads, p, cg, og, dout_g, s->c_out, w_g, dimg + (size_t)g * cg, s->c_in, &add);
         } else {
-            im2col(b->col, img, s, g, threads);
+            for (int i = 0; i < count; i++)
+                im2col(b->col + i * p1 * k, img + i * in_image, s, g, threads);
             gemm_on(threads, b->gemm_ws, 1, 0, og, k, p, dout_g, s->c_out, b->col, k, 1, b->dw + (size_t)g * og * k,
                     k);
             if (dimg) {
                 gemm_packed(threads, p, k, og, dout_g, s->c_out, w_g, b->dcol, k, NULL);
-                col2im_add(dimg, b->dcol, s, g);
+                for (int i = 0; i < count; i++)
+                    col2im_add(dimg + i * in_image, b->dcol + i * p1 * k, s, g);
             }
         }
     }
@@ -322,8 +328,8 @@ int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out,
     size_t p = (size_t)s->h_out * s->w_out;
     int pointwise = is_pointwise(s);
     int threads = threads_get(), by_image = split_by_image(s);
-    int teams = by_image ? threads : 1;
-    size_t col_size = pointwise ? 0 : round_up16(p * k);
+    int teams = by_image ? threads : 1, chunk = by_image ? images_per_chunk(s, threads) : 1;
+    size_t col_size = pointwise ? 0 : round_up16(chunk * p * k);
     size_t dcol_size = pointwise || !d_in ? 0 : col_size;
     size_t dw_size = round_up16((size_t)s->c_out * k), db_size = d_bias ? round_up16((size_t)s->c_out) : 0;
     size_t gemm_size = round_up16(gemm_workspace_size(k));
@@ -354,10 +360,13 @@ int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out,
                               d_bias ? mine + col_size + dcol_size + dw_size : NULL,
                               mine + col_size + dcol_size + dw_size + db_size};
         memset(b.dw, 0, (dw_size + db_size) * sizeof(real));
+        int chunks = (s->n + chunk - 1) / chunk;
 #pragma omp for schedule(static)
-        for (int n = 0; n < s->n; n++)
-            backward_image(d_in ? d_in + n * in_image : NULL, d_out + n * out_image, in + n * in_image, w_packed, s,
-                           &b, by_image ? 1 : threads);
+        for (int c = 0; c < chunks; c++) {
+            int first = c * chunk, count = s->n - first < chunk ? s->n - first : chunk;
+            backward_images(d_in ? d_in + first * in_image : NULL, d_out + first * out_image, in + first * in_image,
+                            count, w_packed, s, &b, by_image ? 1 : threads);
+        }
     }
     /* Partials in thread order; the first one collects the sum. */
     real *dw = scratch + col_size + dcol_size, *db = d_bias ? dw + dw_size : NULL;
