@@ -66,6 +66,19 @@ static int read_by_backward(const senet_net *net, int act)
     return 0;
 }
 
+/* Hands the plan's buffers to the net (*pool, freed by net_release_run);
+ * -1 when the list cannot be had. */
+static int keep_buffers(const buffer *bufs, int n_bufs, real ***pool, int *pool_count)
+{
+    *pool = malloc((size_t)(n_bufs ? n_bufs : 1) * sizeof(real *));
+    if (!*pool)
+        return -1;
+    for (int b = 0; b < n_bufs; b++)
+        (*pool)[b] = bufs[b].data;
+    *pool_count = n_bufs;
+    return 0;
+}
+
 /* Elements of all the plan's buffers, for a dry run. */
 static size_t buffers_total(const buffer *bufs, int n_bufs)
 {
@@ -138,16 +151,8 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
         free(last_use);
         return SENET_OK;
     }
-    if (status == SENET_OK) {
-        net->pool = malloc((size_t)n_bufs * sizeof(real *));
-        if (!net->pool)
-            status = SENET_ERR_NOMEM;
-    }
-    if (status != SENET_OK)
+    if (status != SENET_OK || keep_buffers(bufs, n_bufs, &net->pool, &net->pool_count) != 0)
         return plan_failed(net, bufs, n_bufs, last_use);
-    for (int b = 0; b < n_bufs; b++)
-        net->pool[b] = bufs[b].data;
-    net->pool_count = n_bufs;
     for (int a = 0; a < n_acts; a++)
         net->acts[a].data = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
     free(bufs);
@@ -201,12 +206,8 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_t
         free(producer);
         return SENET_OK;
     }
-    net->grad_pool = malloc((size_t)(n_bufs ? n_bufs : 1) * sizeof(real *));
-    if (!net->grad_pool)
+    if (keep_buffers(bufs, n_bufs, &net->grad_pool, &net->grad_pool_count) != 0)
         return plan_failed(net, bufs, n_bufs, producer);
-    for (int b = 0; b < n_bufs; b++)
-        net->grad_pool[b] = bufs[b].data;
-    net->grad_pool_count = n_bufs;
     for (int a = 0; a < n_acts; a++)
         net->acts[a].grad = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
     free(bufs);

@@ -12,14 +12,7 @@
 # Usage: step_test.sh path/to/senet path/to/mpiexec
 set -u
 senet=$(realpath "$1") mpiexec=$2  # absolute: some ranks run in other folders (-wdir)
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 PYTHONPATH="$here/../ref"
-py=/usr/bin/python3
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+source "$(dirname "$0")/common.sh"
 # More ranks than cores: Open MPI needs to be told; MPICH does not know the flag.
 over=()
 "$mpiexec" --version 2>&1 | grep -Eqi "open ?mpi|openrte" && over=(--oversubscribe)

@@ -21,14 +21,7 @@
 # Usage: train_test.sh path/to/senet path/to/mpiexec path/to/cifar10-jpeg.tar.gz
 set -u
 senet=$(realpath "$1") mpiexec=$2 archive=$3  # absolute: some ranks run in other folders (-wdir)
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 PYTHONPATH="$here/../ref"
-py=/usr/bin/python3
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+source "$(dirname "$0")/common.sh"
 
 # 20 training and 5 test images per class.
 tar xzf "$archive" -C "$tmp" --wildcards 'train/*/000[0-9].jpg' 'train/*/001[0-9].jpg' 'test/*/000[0-4].jpg' ||
