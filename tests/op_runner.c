@@ -830,6 +830,17 @@ static int fast_vs_plain(void)
     conv_case(1, 7, 7, 128, 128, 3, 1, 1, 32, 0, &r);
     conv_case(1, 7, 7, 256, 256, 3, 2, 1, 64, 0, &r);
     conv_case(1, 15, 15, 64, 64, 3, 1, 1, 1, 0, &r);
+    /* the grouped 3x3s of ResNeXt 32x4d (cg = og = 4, 8, 16, 32) and
+     * SENet-154 (64 groups, og = 2 cg), odd maps, stride 2, several images */
+    conv_case(1, 13, 11, 128, 128, 3, 1, 1, 32, 1, &r);
+    conv_case(2, 9, 9, 256, 256, 3, 2, 1, 32, 0, &r);
+    conv_case(1, 7, 7, 512, 512, 3, 1, 1, 32, 1, &r);
+    conv_case(1, 5, 5, 1024, 1024, 3, 2, 1, 32, 1, &r);
+    conv_case(1, 11, 13, 128, 256, 3, 1, 1, 64, 1, &r);
+    conv_case(3, 6, 7, 256, 512, 3, 2, 1, 64, 0, &r);
+    conv_case(1, 7, 7, 512, 1024, 3, 1, 1, 64, 1, &r);
+    conv_case(1, 3, 3, 1024, 2048, 3, 2, 1, 64, 1, &r);
+    conv_case(1, 6, 6, 48, 48, 5, 1, 2, 16, 1, &r);
     /* more images than threads: each thread takes whole images */
     conv_case(5, 8, 8, 16, 16, 3, 1, 1, 1, 0, &r);
     conv_case(3, 9, 9, 32, 16, 3, 2, 1, 1, 1, &r);

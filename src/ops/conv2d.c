@@ -12,6 +12,7 @@
  * fixed thread count gives fixed results). With fewer images (batch 1
  * inference) the threads split each GEMM instead. */
 #include "conv2d.h"
+#include "conv2d_grouped.h"
 
 #include "../base/alloc.h"
 #include "../base/scratch.h"
@@ -170,10 +171,17 @@ static size_t packed_group_size(const conv2d_shape *s)
     return round_up16(gemm_packed_b_size(og, s->kh * s->kw * cg));
 }
 
-size_t conv2d_packed_size(const conv2d_shape *s) { return packed_group_size(s) * s->groups; }
+size_t conv2d_packed_size(const conv2d_shape *s)
+{
+    return conv2d_grouped_direct(s) ? conv2d_grouped_packed_size(s) : packed_group_size(s) * s->groups;
+}
 
 int conv2d_pack_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s)
 {
+    if (conv2d_grouped_direct(s)) {
+        conv2d_grouped_pack(packed, weight, scale, s);
+        return SENET_OK;
+    }
     int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
     real *w_hwc = scratch_bytes((size_t)s->c_out * k);
     if (!w_hwc)
@@ -225,6 +233,10 @@ static int images_per_chunk(const conv2d_shape *s, int threads)
 int conv2d_forward_packed(real *out, const real *in, const real *packed, const real *bias, int relu,
                           const conv2d_shape *s)
 {
+    if (conv2d_grouped_direct(s)) {
+        conv2d_grouped_forward(out, in, packed, bias, relu, s);
+        return SENET_OK;
+    }
     int k = s->kh * s->kw * (s->c_in / s->groups);
     size_t p = (size_t)s->h_out * s->w_out;
     int threads = threads_get(), by_image = split_by_image(s);
