@@ -6,6 +6,8 @@
  * one NHWC pixel. For input index i of the group, a permute spreads input
  * channel (group*cg + i) over that group's og lanes; one FMA with the
  * weights w[:, i, kh, kw] of the 16 channels then advances all of them.
+ * Groups of 16 or more output channels (a multiple of 16) fill registers
+ * on their own: input i of the group is broadcast from memory instead.
  * Eight output pixels share each weight vector.
  *
  * Packed weights: (C_out/16, KH*KW, cg, 16), lane = output channel within
@@ -20,6 +22,7 @@
 #define LANES 16
 #define PIXELS 8   /* output pixels per register block */
 #define MAX_TAPS 49 /* kernels up to 7x7 */
+#define MAX_C_IN 2048 /* the zero pixel that padding taps read */
 
 int conv2d_grouped_direct(const conv2d_shape *s)
 {
@@ -27,9 +30,11 @@ int conv2d_grouped_direct(const conv2d_shape *s)
     if (s->groups <= 1 || strcmp(gemm_isa(), "avx512") != 0)
         return 0;
     int cg = s->c_in / s->groups, og = s->c_out / s->groups;
-    /* whole groups per register, their inputs within one register */
-    return og <= LANES && LANES % og == 0 && s->c_out % LANES == 0 && cg * (LANES / og) <= LANES &&
-           s->kh * s->kw <= MAX_TAPS;
+    /* whole groups per register with their inputs within one register, or
+     * whole registers per group */
+    int spread = og <= LANES && LANES % og == 0 && cg * (LANES / og) <= LANES;
+    return (spread || og % LANES == 0) && s->c_out % LANES == 0 && s->kh * s->kw <= MAX_TAPS &&
+           s->c_in <= MAX_C_IN;
 #else
     (void)s;
     return 0;
@@ -61,10 +66,12 @@ void conv2d_grouped_pack(real *packed, const real *weight, const real *scale, co
 /* out[j][c0:c0+16] for np (1 or PIXELS) pixels; np is a compile-time
  * constant at each call so that the accumulators stay in registers.
  * at[t * PIXELS + j]: where pixel j reads tap t (channel 0 of its input
- * pixel), NULL in the padding. */
+ * pixel, or of a zero pixel in the padding). broadcast (also a constant):
+ * whole registers per group, inputs broadcast from memory; else spread by
+ * permutes. */
 static inline __attribute__((always_inline)) AVX512 void block_kernel(
-    real *const *out, const real *const *at, int np, int c0, const real *w_block, const __m512 *spread,
-    __mmask16 in_mask, const real *bias, int relu, const conv2d_shape *s)
+    real *const *out, const real *const *at, int np, int broadcast, int c0, const real *w_block,
+    const __m512 *spread, __mmask16 in_mask, const real *bias, int relu, const conv2d_shape *s)
 {
     int cg = s->c_in / s->groups, og = s->c_out / s->groups, taps = s->kh * s->kw;
     int cin0 = c0 / og * cg; /* first input channel of the block's groups */
@@ -73,11 +80,18 @@ static inline __attribute__((always_inline)) AVX512 void block_kernel(
         acc[j] = _mm512_setzero_ps();
     const real *w_tap = w_block;
     for (int t = 0; t < taps; t++, w_tap += cg * LANES) {
-        __m512 x[PIXELS];
-        for (int j = 0; j < np; j++) {
-            const real *src = at[t * PIXELS + j];
-            x[j] = src ? _mm512_maskz_loadu_ps(in_mask, src + cin0) : _mm512_setzero_ps();
+        const real *const *src = at + t * PIXELS;
+        if (broadcast) {
+            for (int i = 0; i < cg; i++) {
+                __m512 wv = _mm512_loadu_ps(w_tap + i * LANES);
+                for (int j = 0; j < np; j++)
+                    acc[j] = _mm512_fmadd_ps(_mm512_set1_ps(src[j][cin0 + i]), wv, acc[j]);
+            }
+            continue;
         }
+        __m512 x[PIXELS];
+        for (int j = 0; j < np; j++)
+            x[j] = _mm512_maskz_loadu_ps(in_mask, src[j] + cin0);
         for (int i = 0; i < cg; i++) {
             __m512 wv = _mm512_loadu_ps(w_tap + i * LANES);
             __m512i to = _mm512_castps_si512(spread[i]);
@@ -101,14 +115,16 @@ static AVX512 void pixels_forward(real *out, const real *in, int first, int np, 
     int cg = s->c_in / s->groups, og = s->c_out / s->groups, taps = s->kh * s->kw;
     int per_image = s->h_out * s->w_out;
     /* spread[i] lane L = the register position of input i of lane L's group */
+    static const real zero_pixel[MAX_C_IN];
+    int broadcast = og % LANES == 0;
     __m512 spread[LANES];
-    for (int i = 0; i < cg; i++) {
+    for (int i = 0; i < cg && !broadcast; i++) {
         int idx[LANES];
         for (int lane = 0; lane < LANES; lane++)
             idx[lane] = lane / og * cg + i;
         spread[i] = _mm512_castsi512_ps(_mm512_loadu_si512(idx));
     }
-    __mmask16 in_mask = (__mmask16)((1u << (cg * (LANES / og))) - 1);
+    __mmask16 in_mask = broadcast ? 0 : (__mmask16)((1u << (cg * (LANES / og))) - 1);
     const real *at[MAX_TAPS * PIXELS];
     real *dst[PIXELS];
     for (int j = 0; j < np; j++) {
@@ -117,18 +133,19 @@ static AVX512 void pixels_forward(real *out, const real *in, int first, int np, 
         for (int t = 0; t < taps; t++) {
             int ih = oh * s->stride - s->pad + t / s->kw, iw = ow * s->stride - s->pad + t % s->kw;
             int inside = (unsigned)ih < (unsigned)s->h && (unsigned)iw < (unsigned)s->w;
-            at[t * PIXELS + j] = inside ? image + ((size_t)ih * s->w + iw) * s->c_in : NULL;
+            at[t * PIXELS + j] = inside ? image + ((size_t)ih * s->w + iw) * s->c_in : zero_pixel;
         }
         dst[j] = out + (size_t)p * s->c_out;
     }
     for (int c0 = 0; c0 < s->c_out; c0 += LANES) {
         const real *w_block = packed + (size_t)(c0 / LANES) * taps * cg * LANES;
-        if (np == PIXELS) {
-            block_kernel(dst, at, PIXELS, c0, w_block, spread, in_mask, bias, relu, s);
-        } else {
+        if (np == PIXELS && broadcast)
+            block_kernel(dst, at, PIXELS, 1, c0, w_block, spread, in_mask, bias, relu, s);
+        else if (np == PIXELS)
+            block_kernel(dst, at, PIXELS, 0, c0, w_block, spread, in_mask, bias, relu, s);
+        else
             for (int j = 0; j < np; j++)
-                block_kernel(dst + j, at + j, 1, c0, w_block, spread, in_mask, bias, relu, s);
-        }
+                block_kernel(dst + j, at + j, 1, broadcast, c0, w_block, spread, in_mask, bias, relu, s);
     }
 }
 
