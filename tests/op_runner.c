@@ -841,6 +841,11 @@ static int fast_vs_plain(void)
     conv_case(1, 7, 7, 512, 1024, 3, 1, 1, 64, 1, &r);
     conv_case(1, 3, 3, 1024, 2048, 3, 2, 1, 64, 1, &r);
     conv_case(1, 6, 6, 48, 48, 5, 1, 2, 16, 1, &r);
+    /* Winograd F(2x2, 3x3): odd maps (partial tiles), no padding, channels
+     * that are not multiples of 16, several chunks of tiles */
+    conv_case(2, 19, 21, 32, 48, 3, 1, 1, 1, 1, &r);
+    conv_case(1, 9, 8, 24, 40, 3, 1, 0, 1, 0, &r);
+    conv_case(3, 7, 7, 64, 32, 3, 1, 1, 1, 1, &r);
     /* more images than threads: each thread takes whole images */
     conv_case(5, 8, 8, 16, 16, 3, 1, 1, 1, 0, &r);
     conv_case(3, 9, 9, 32, 16, 3, 2, 1, 1, 1, &r);

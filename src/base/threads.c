@@ -31,3 +31,12 @@ void threads_set(int threads) { thread_count = threads > 0 ? threads : 0; }
 
 void senet_set_threads(int threads) { threads_set(threads); }
 int senet_get_threads(void) { return threads_get(); }
+
+int threads_team_size(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}

@@ -8,4 +8,7 @@ void threads_set(int threads);
 /* This thread's index in the innermost OpenMP team (0 outside one). */
 int threads_index(void);
 
+/* The size of that team (1 outside one). */
+int threads_team_size(void);
+
 #endif

@@ -13,6 +13,7 @@
  * inference) the threads split each GEMM instead. */
 #include "conv2d.h"
 #include "conv2d_grouped.h"
+#include "conv2d_winograd.h"
 
 #include "../base/alloc.h"
 #include "../base/scratch.h"
@@ -173,11 +174,18 @@ static size_t packed_group_size(const conv2d_shape *s)
 
 size_t conv2d_packed_size(const conv2d_shape *s)
 {
+    if (conv2d_winograd_applies(s))
+        return conv2d_winograd_packed_size(s);
     return conv2d_grouped_direct(s) ? conv2d_grouped_packed_size(s) : packed_group_size(s) * s->groups;
 }
 
 int conv2d_pack_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s)
 {
+    if (conv2d_winograd_applies(s) && conv2d_winograd_pack(packed, weight, scale, s))
+        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory to transform %d x %d x 3 x 3 weights", s->c_out,
+                          s->c_in);
+    if (conv2d_winograd_applies(s))
+        return SENET_OK;
     if (conv2d_grouped_direct(s)) {
         conv2d_grouped_pack(packed, weight, scale, s);
         return SENET_OK;
@@ -233,6 +241,11 @@ static int images_per_chunk(const conv2d_shape *s, int threads)
 int conv2d_forward_packed(real *out, const real *in, const real *packed, const real *bias, int relu,
                           const conv2d_shape *s)
 {
+    if (conv2d_winograd_applies(s) && conv2d_winograd_forward(out, in, packed, bias, relu, s))
+        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for the Winograd tiles of a %d->%d convolution",
+                          s->c_in, s->c_out);
+    if (conv2d_winograd_applies(s))
+        return SENET_OK;
     if (conv2d_grouped_direct(s)) {
         conv2d_grouped_forward(out, in, packed, bias, relu, s);
         return SENET_OK;

@@ -1,0 +1,235 @@
+/* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (Lavin & Gray 2016):
+ * each 2x2 block of outputs comes from a 4x4 input tile with 16 products
+ * per channel pair instead of 36, 2.25x fewer multiply-adds. The
+ * transforms only add and halve, so the results stay as accurate as the
+ * direct sum in fp32.
+ *
+ *   U = G g G^T (weights, once per packing), V = B^T d B (input tiles),
+ *   M[xi] = V[xi] U[xi] for the 16 positions xi of the 4x4 tile (16 GEMMs),
+ *   Y = A^T M A (+ bias, ReLU).
+ *
+ * Tiles are taken in chunks of CHUNK across the whole batch; the threads
+ * of one team share each chunk: they split its tiles for the transforms
+ * and its 16 products between them, with a barrier between the stages. */
+#include "conv2d_winograd.h"
+
+#include "../base/scratch.h"
+#include "../base/threads.h"
+#include "../kernels/gemm.h"
+
+#include <string.h>
+
+#define CHUNK 96        /* tiles per chunk: a multiple of the GEMM's 12-row tiles */
+#define POINTS 16       /* positions of a 4x4 tile */
+#define MAX_C_IN 4096   /* the zero pixel that padding reads */
+
+static size_t round_up16(size_t x) { return (x + 15) & ~(size_t)15; }
+
+int conv2d_winograd_applies(const conv2d_shape *s)
+{
+#ifdef SENET_REAL_DOUBLE
+    (void)s;
+    return 0;
+#else
+    return s->kh == 3 && s->kw == 3 && s->stride == 1 && s->groups == 1 && s->c_in >= 16 && s->c_out >= 16 &&
+           s->c_in <= MAX_C_IN;
+#endif
+}
+
+static size_t point_size(const conv2d_shape *s) { return round_up16(gemm_packed_b_size(s->c_out, s->c_in)); }
+
+size_t conv2d_winograd_packed_size(const conv2d_shape *s) { return POINTS * point_size(s); }
+
+int conv2d_winograd_pack(real *packed, const real *weight, const real *scale, const conv2d_shape *s)
+{
+    size_t per_point = (size_t)s->c_out * s->c_in;
+    real *u = scratch_get(SCRATCH_CONV, POINTS * per_point * sizeof(real)); /* (16, C_out, C_in) */
+    if (!u)
+        return -1;
+    for (int o = 0; o < s->c_out; o++) {
+        real k = scale ? scale[o] : 1;
+        for (int i = 0; i < s->c_in; i++) {
+            const real *g = weight + ((size_t)o * s->c_in + i) * 9;
+            real gg[4][3]; /* G g */
+            for (int c = 0; c < 3; c++) {
+                gg[0][c] = g[c];
+                gg[1][c] = (g[c] + g[3 + c] + g[6 + c]) / 2;
+                gg[2][c] = (g[c] - g[3 + c] + g[6 + c]) / 2;
+                gg[3][c] = g[6 + c];
+            }
+            for (int r = 0; r < 4; r++) { /* (G g) G^T */
+                real row[4] = {gg[r][0], (gg[r][0] + gg[r][1] + gg[r][2]) / 2, (gg[r][0] - gg[r][1] + gg[r][2]) / 2,
+                               gg[r][2]};
+                for (int c = 0; c < 4; c++)
+                    u[(size_t)(r * 4 + c) * per_point + (size_t)o * s->c_in + i] = row[c] * k;
+            }
+        }
+    }
+    for (int xi = 0; xi < POINTS; xi++)
+        gemm_pack_b(packed + xi * point_size(s), 1, s->c_out, s->c_in, u + xi * per_point, s->c_in);
+    return 0;
+}
+
+/* Tile geometry: tile t of the batch covers outputs (2ty..2ty+1, 2tx..2tx+1)
+ * of image img and reads inputs from (2ty - pad, 2tx - pad), 4x4. */
+typedef struct tiling {
+    int rows, cols, per_image; /* tiles down, across, per image */
+} tiling;
+
+static tiling tiling_of(const conv2d_shape *s)
+{
+    tiling g = {(s->h_out + 1) / 2, (s->w_out + 1) / 2, 0};
+    g.per_image = g.rows * g.cols;
+    return g;
+}
+
+/* v[xi * v_stride + c] = (B^T d B)[xi] for the tile's 16 input pixels d[k]
+ * (channel rows, the zero pixel in the padding). Inline into the
+ * instruction-set variants below, vectorised over channels. */
+static inline __attribute__((always_inline)) void input_transform(real *restrict v, size_t v_stride,
+                                                                  const real *const *d, int channels)
+{
+#pragma GCC ivdep
+    for (int c = 0; c < channels; c++) {
+        real t[4][4]; /* B^T d */
+        for (int col = 0; col < 4; col++) {
+            real d0 = d[col][c], d1 = d[4 + col][c], d2 = d[8 + col][c], d3 = d[12 + col][c];
+            t[0][col] = d0 - d2;
+            t[1][col] = d1 + d2;
+            t[2][col] = d2 - d1;
+            t[3][col] = d1 - d3;
+        }
+        for (int r = 0; r < 4; r++) { /* (B^T d) B */
+            v[(r * 4 + 0) * v_stride + c] = t[r][0] - t[r][2];
+            v[(r * 4 + 1) * v_stride + c] = t[r][1] + t[r][2];
+            v[(r * 4 + 2) * v_stride + c] = t[r][2] - t[r][1];
+            v[(r * 4 + 3) * v_stride + c] = t[r][1] - t[r][3];
+        }
+    }
+}
+
+/* y[i*2+j][c] = (A^T m A)[i][j] + bias, ReLU, for the outputs inside the
+ * map (y[k] NULL outside). */
+static inline __attribute__((always_inline)) void output_transform(real *const *y, const real *m, size_t m_stride,
+                                                                   const real *bias, int relu, int channels)
+{
+#pragma GCC ivdep
+    for (int c = 0; c < channels; c++) {
+        real a[2][4]; /* A^T m */
+        for (int col = 0; col < 4; col++) {
+            real m0 = m[col * m_stride + c], m1 = m[(4 + col) * m_stride + c];
+            real m2 = m[(8 + col) * m_stride + c], m3 = m[(12 + col) * m_stride + c];
+            a[0][col] = m0 + m1 + m2;
+            a[1][col] = m1 - m2 - m3;
+        }
+        real b = bias ? bias[c] : 0;
+        for (int i = 0; i < 2; i++) {
+            real out[2] = {a[i][0] + a[i][1] + a[i][2] + b, a[i][1] - a[i][2] - a[i][3] + b};
+            for (int j = 0; j < 2; j++) {
+                real val = relu && out[j] < 0 ? 0 : out[j];
+                if (y[i * 2 + j])
+                    y[i * 2 + j][c] = val;
+            }
+        }
+    }
+}
+
+/* The transforms compiled for each instruction set; chosen with the GEMM's. */
+#define TRANSFORMS(isa, attr)                                                                                    \
+    static attr void input_transform_##isa(real *restrict v, size_t v_stride, const real *const *d, int n)      \
+    {                                                                                                            \
+        input_transform(v, v_stride, d, n);                                                                      \
+    }                                                                                                            \
+    static attr void output_transform_##isa(real *const *y, const real *m, size_t m_stride, const real *bias,   \
+                                            int relu, int n)                                                     \
+    {                                                                                                            \
+        output_transform(y, m, m_stride, bias, relu, n);                                                         \
+    }
+TRANSFORMS(portable, )
+#if defined(__x86_64__) && defined(__GNUC__)
+TRANSFORMS(avx2, __attribute__((target("avx2"))))
+TRANSFORMS(avx512, __attribute__((target("avx512f"))))
+#endif
+
+typedef struct transforms {
+    void (*input)(real *restrict, size_t, const real *const *, int);
+    void (*output)(real *const *, const real *, size_t, const real *, int, int);
+} transforms;
+
+static transforms transforms_for_isa(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    const char *isa = gemm_isa();
+    if (strcmp(isa, "avx512") == 0)
+        return (transforms){input_transform_avx512, output_transform_avx512};
+    if (strcmp(isa, "avx2") == 0)
+        return (transforms){input_transform_avx2, output_transform_avx2};
+#endif
+    return (transforms){input_transform_portable, output_transform_portable};
+}
+
+/* V rows of tile `tile` of the batch: v[xi * v_stride + c]. */
+static void input_tile(real *v, size_t v_stride, const real *in, int tile, const tiling *g, const real *zero,
+                       const conv2d_shape *s, const transforms *f)
+{
+    int img = tile / g->per_image, ty = tile % g->per_image / g->cols, tx = tile % g->cols;
+    const real *image = in + (size_t)img * s->h * s->w * s->c_in;
+    const real *d[POINTS];
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++) {
+            int ih = 2 * ty - s->pad + r, iw = 2 * tx - s->pad + c;
+            int inside = (unsigned)ih < (unsigned)s->h && (unsigned)iw < (unsigned)s->w;
+            d[r * 4 + c] = inside ? image + ((size_t)ih * s->w + iw) * s->c_in : zero;
+        }
+    f->input(v, v_stride, d, s->c_in);
+}
+
+/* The outputs of tile `tile` from its M rows m[xi * m_stride + c]. */
+static void output_tile(real *out, const real *m, size_t m_stride, int tile, const tiling *g, const real *bias,
+                        int relu, const conv2d_shape *s, const transforms *f)
+{
+    int img = tile / g->per_image, ty = tile % g->per_image / g->cols, tx = tile % g->cols;
+    real *y[4];
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            int oh = 2 * ty + i, ow = 2 * tx + j;
+            y[i * 2 + j] = oh < s->h_out && ow < s->w_out
+                               ? out + (((size_t)img * s->h_out + oh) * s->w_out + ow) * s->c_out
+                               : NULL;
+        }
+    f->output(y, m, m_stride, bias, relu, s->c_out);
+}
+
+int conv2d_winograd_forward(real *out, const real *in, const real *packed, const real *bias, int relu,
+                            const conv2d_shape *s)
+{
+    static const real zero_pixel[MAX_C_IN];
+    tiling g = tiling_of(s);
+    int tiles = s->n * g.per_image, chunk = tiles < CHUNK ? tiles : CHUNK;
+    size_t v_stride = (size_t)chunk * s->c_in, m_stride = (size_t)chunk * s->c_out;
+    /* V (16, chunk, C_in) then M (16, chunk, C_out), shared by the team */
+    real *v = scratch_get(SCRATCH_CONV, POINTS * (v_stride + m_stride) * sizeof(real));
+    if (!v)
+        return -1;
+    real *m = v + POINTS * v_stride;
+    transforms f = transforms_for_isa();
+    int threads = threads_get();
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        int me = threads_index(), team = threads_team_size();
+        for (int first = 0; first < tiles; first += chunk) {
+            int count = tiles - first < chunk ? tiles - first : chunk;
+            for (int t = me; t < count; t += team)
+                input_tile(v + (size_t)t * s->c_in, v_stride, in, first + t, &g, zero_pixel, s, &f);
+#pragma omp barrier
+            for (int xi = me; xi < POINTS; xi += team)
+                gemm_packed(1, count, s->c_out, s->c_in, v + xi * v_stride, s->c_in,
+                            packed + xi * point_size(s), m + xi * m_stride, s->c_out, NULL);
+#pragma omp barrier
+            /* M is read here and rewritten only after the next chunk's first barrier */
+            for (int t = me; t < count; t += team)
+                output_tile(out, m + (size_t)t * s->c_out, m_stride, first + t, &g, bias, relu, s, &f);
+        }
+    }
+    return 0;
+}
