@@ -35,7 +35,7 @@ PY
 log_top1() {
   zcat "$1" | "$py" -c '
 import json, sys
-epochs = [json.loads(l) for l in sys.stdin if "\"epoch\"" in l and "\"type\": \"epoch\"" in l]
+epochs = [json.loads(l) for l in sys.stdin if "\"type\": \"epoch\"" in l]
 print("%.2f" % epochs[-1]["test_top1"] if epochs else "")'
 }
 

@@ -172,21 +172,35 @@ static size_t packed_group_size(const conv2d_shape *s)
     return round_up16(gemm_packed_b_size(og, s->kh * s->kw * cg));
 }
 
-size_t conv2d_packed_size(const conv2d_shape *s)
+/* How a shape's packed forward is computed; decided by the kernel's shape
+ * alone, so that packing and forward agree whatever the batch. */
+typedef enum { METHOD_GEMM, METHOD_WINOGRAD, METHOD_GROUPED } conv_method;
+
+static conv_method method_of(const conv2d_shape *s)
 {
     if (conv2d_winograd_applies(s))
-        return conv2d_winograd_packed_size(s);
-    return conv2d_grouped_direct(s) ? conv2d_grouped_packed_size(s) : packed_group_size(s) * s->groups;
+        return METHOD_WINOGRAD;
+    return conv2d_grouped_direct(s) ? METHOD_GROUPED : METHOD_GEMM;
+}
+
+size_t conv2d_packed_size(const conv2d_shape *s)
+{
+    switch (method_of(s)) {
+    case METHOD_WINOGRAD: return conv2d_winograd_packed_size(s);
+    case METHOD_GROUPED: return conv2d_grouped_packed_size(s);
+    default: return packed_group_size(s) * s->groups;
+    }
 }
 
 int conv2d_pack_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s)
 {
-    if (conv2d_winograd_applies(s) && conv2d_winograd_pack(packed, weight, scale, s))
-        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory to transform %d x %d x 3 x 3 weights", s->c_out,
-                          s->c_in);
-    if (conv2d_winograd_applies(s))
-        return SENET_OK;
-    if (conv2d_grouped_direct(s)) {
+    conv_method method = method_of(s);
+    if (method == METHOD_WINOGRAD)
+        return conv2d_winograd_pack(packed, weight, scale, s)
+                   ? senet_fail(SENET_ERR_NOMEM, "conv2d: no memory to transform %d x %d x 3 x 3 weights", s->c_out,
+                                s->c_in)
+                   : SENET_OK;
+    if (method == METHOD_GROUPED) {
         conv2d_grouped_pack(packed, weight, scale, s);
         return SENET_OK;
     }
@@ -241,12 +255,13 @@ static int images_per_chunk(const conv2d_shape *s, int threads)
 int conv2d_forward_packed(real *out, const real *in, const real *packed, const real *bias, int relu,
                           const conv2d_shape *s)
 {
-    if (conv2d_winograd_applies(s) && conv2d_winograd_forward(out, in, packed, bias, relu, s))
-        return senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for the Winograd tiles of a %d->%d convolution",
-                          s->c_in, s->c_out);
-    if (conv2d_winograd_applies(s))
-        return SENET_OK;
-    if (conv2d_grouped_direct(s)) {
+    conv_method method = method_of(s);
+    if (method == METHOD_WINOGRAD)
+        return conv2d_winograd_forward(out, in, packed, bias, relu, s)
+                   ? senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for the Winograd tiles of a %d->%d convolution",
+                                s->c_in, s->c_out)
+                   : SENET_OK;
+    if (method == METHOD_GROUPED) {
         conv2d_grouped_forward(out, in, packed, bias, relu, s);
         return SENET_OK;
     }
