@@ -99,6 +99,7 @@ typedef struct run {
     senet_lr_schedule schedule;
     senet_sgd_options sgd;
     char checkpoint_path[4096], log_path[4096], final_path[4096];
+    char augmentation[160]; /* the training pipeline, for the start-up line */
     const char *last_good; /* the checkpoint this run resumed from or last wrote; NULL: none yet */
     FILE *log;             /* rank 0 only */
     progress bar;
@@ -266,6 +267,7 @@ static int open_data(run *r, senet_config *cfg, const char *num_classes_given)
     int size = senet_arch_input_size(cfg->arch);
     if (data_open("train", &o->data, 1, 1, &r->train_set, &train_prep, size))
         return -1;
+    data_describe(&train_prep, r->augmentation, sizeof r->augmentation);
     int classes = dataset_num_classes(r->train_set);
     if (!num_classes_given)
         cfg->num_classes = classes;
@@ -354,6 +356,9 @@ int cmd_train(int argc, char **argv)
         {"data-format", OPT_STRING, &o.data.format, "cifar10 | cifar100 | folder | idx (default: detected)", "F"},
         {"normalize", OPT_STRING, &o.data.normalize, "imagenet | caffe | cifar | mnist (default: by dataset)", "N"},
         {"input-size", OPT_INT, &o.input_size, "train at this size (default: the data's, or 224 for folders)", "S"},
+        {"augment", OPT_STRING, &o.data.augment,
+         "cifar (pad 4, crop, flip) | imagenet (random resized crop, flip); default: cifar for images up to 64x64",
+         "A"},
         {"epochs", OPT_INT, &o.epochs, "epochs (1)", "E"},
         {"batch", OPT_INT, &o.batch, "batch size (128)", "N"},
         {"lr", OPT_FLOAT, &o.lr, "base learning rate (0.1)", "F"},
@@ -458,9 +463,10 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     if (r.par.rank == 0) {
-        fprintf(stderr, "senet train: %s on %s (%lld images, %d classes), %ld epochs of %lld batches of %ld, %s\n",
+        fprintf(stderr, "senet train: %s on %s (%lld images, %d classes), %ld epochs of %lld batches of %ld, %s\n"
+                        "senet train: %s\n",
                 r.cfg->arch, o.data.path, (long long)dataset_count(r.train_set), r.cfg->num_classes, o.epochs,
-                (long long)loader_num_batches(r.train_loader), o.batch, out);
+                (long long)loader_num_batches(r.train_loader), o.batch, out, r.augmentation);
         if (r.par.world > 1)
             fprintf(stderr, "senet train: %d ranks (%s), %d threads each, batch norm %s\n", r.par.world,
                     dist_library(), senet_get_threads(), o.sync_bn ? "synced over all ranks" : "per rank");

@@ -2,10 +2,45 @@
 #include "data_setup.h"
 
 #include "args.h"
+#include "data/image.h"
 #include "dist/dist.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* The size of the first image of a folder: folders have no fixed size,
+ * but one of small images (the CIFAR JPEG archive) is trained like CIFAR. */
+static int first_image_size(const char *command, const dataset *ds, int *h, int *w)
+{
+    image_u8 img;
+    image_init(&img);
+    int status = dataset_get(ds, 0, &img);
+    *h = img.h;
+    *w = img.w;
+    image_free(&img);
+    if (status)
+        cli_error(command, "", status);
+    return status ? -1 : 0;
+}
+
+/* The image size that decides the pipeline: the dataset's fixed size, or
+ * for a folder its first image's when that is small (or --augment cifar);
+ * 0 for folders of photos. */
+static int pipeline_size(const char *command, const data_choice *c, const dataset *ds, int *h, int *w)
+{
+    dataset_image_size(ds, h, w);
+    if (*h > 0 || (c->augment && strcmp(c->augment, "imagenet") == 0))
+        return 0;
+    int fh, fw;
+    if (first_image_size(command, ds, &fh, &fw))
+        return -1;
+    int forced = c->augment && strcmp(c->augment, "cifar") == 0;
+    if (forced || (fh <= DATA_SMALL_IMAGE_SIDE && fw <= DATA_SMALL_IMAGE_SIDE)) {
+        *h = fh;
+        *w = fw;
+    }
+    return 0;
+}
 
 int data_open(const char *command, const data_choice *c, int train, int augment, dataset **ds, preprocess *prep,
               int arch_input_size)
@@ -14,20 +49,29 @@ int data_open(const char *command, const data_choice *c, int train, int augment,
         fprintf(stderr, "senet %s: --data is required\n", command);
         return -1;
     }
+    if (c->augment && strcmp(c->augment, "cifar") != 0 && strcmp(c->augment, "imagenet") != 0) {
+        fprintf(stderr, "senet %s: --augment must be cifar or imagenet, not '%s'\n", command, c->augment);
+        return -1;
+    }
     int status = dataset_open(c->path, c->format, train, ds);
     if (status) {
         cli_error(command, "", status);
         return -1;
     }
     int h, w;
-    dataset_image_size(*ds, &h, &w);
+    if (pipeline_size(command, c, *ds, &h, &w)) {
+        dataset_free(*ds);
+        *ds = NULL;
+        return -1;
+    }
     const char *format = dataset_format(*ds);
     int is_idx = strcmp(format, "idx") == 0 || strcmp(format, "mnist") == 0 || strcmp(format, "fashion-mnist") == 0;
     const char *norm = c->normalize ? c->normalize : is_idx ? "mnist" : h > 0 ? "cifar" : "imagenet";
-    if (h > 0 && h >= 32 && w >= 32 && (!c->input_size || c->input_size == h))
+    int imagenet = c->augment && strcmp(c->augment, "imagenet") == 0;
+    if (!imagenet && h > 0 && h >= 32 && w >= 32 && (!c->input_size || c->input_size == h))
         status = preprocess_preset(augment ? "cifar-train" : "cifar-eval", h, norm, prep);
     else {
-        /* Folders, and fixed-size sets smaller than the nets' 32x32 minimum (MNIST): resize. */
+        /* Folders of photos, and fixed-size sets smaller than the nets' 32x32 minimum (MNIST): resize. */
         int size = c->input_size ? c->input_size : h > 0 ? 32 : arch_input_size;
         status = preprocess_preset(augment ? "imagenet-train" : "imagenet-eval", size, norm, prep);
         if (!status && h > 0)
@@ -40,6 +84,27 @@ int data_open(const char *command, const data_choice *c, int train, int augment,
         return -1;
     }
     return 0;
+}
+
+void data_describe(const preprocess *p, char *buf, size_t size)
+{
+    switch (p->kind) {
+    case PREPROCESS_CIFAR_TRAIN:
+        snprintf(buf, size, "CIFAR augmentation (pad %d, random %dx%d crop%s)", p->pad, p->out_w, p->out_h,
+                 p->flip ? ", flip" : "");
+        return;
+    case PREPROCESS_IMAGENET_TRAIN:
+        snprintf(buf, size, "ImageNet augmentation (random resized crop to %dx%d, area %g-%g%s)", p->out_w, p->out_h,
+                 p->scale_min, p->scale_max, p->flip ? ", flip" : "");
+        return;
+    case PREPROCESS_CIFAR_EVAL:
+        snprintf(buf, size, "images as they are");
+        return;
+    case PREPROCESS_IMAGENET_EVAL:
+        snprintf(buf, size, "resize to %d, centre crop %dx%d", p->resize, p->out_w, p->out_h);
+        return;
+    }
+    snprintf(buf, size, "unknown preprocessing");
 }
 
 loader *data_loader(const char *command, const dataset *ds, const preprocess *prep, int batch, uint64_t seed,

@@ -1,6 +1,8 @@
 /* Opening a dataset for train/eval and choosing the preprocessing that fits
- * it and the net: CIFAR-style augmentation for small fixed-size images,
- * ImageNet-style crops for image folders. */
+ * it and the net: CIFAR-style augmentation (pad, crop, flip) and CIFAR
+ * statistics for small images (CIFAR and MNIST files, and folders of small
+ * images such as the CIFAR JPEG archive), ImageNet-style random resized crops
+ * for folders of photos. */
 #ifndef SENET_CLI_DATA_SETUP_H
 #define SENET_CLI_DATA_SETUP_H
 
@@ -11,13 +13,23 @@
 typedef struct data_choice {
     const char *path, *format;  /* --data, --data-format (NULL: detect) */
     const char *normalize;      /* --normalize (NULL: by dataset) */
+    const char *augment;        /* --augment cifar | imagenet (NULL: by the images' size) */
     int input_size;             /* 0: the net's usual size for folders, the image size otherwise */
 } data_choice;
+
+/* Folders whose first image has a side up to this are treated as a set of
+ * small fixed-size images: a random resized crop of 8% of a 32x32 image
+ * leaves too little to learn from. */
+#define DATA_SMALL_IMAGE_SIDE 64
 
 /* Opens the split and fills prep for training (augment = 1) or evaluation.
  * Prints an error naming the data and returns -1 on failure. */
 int data_open(const char *command, const data_choice *c, int train, int augment, dataset **ds, preprocess *prep,
               int arch_input_size);
+
+/* One line for the user: which pipeline prep is, e.g. "CIFAR augmentation
+ * (pad 4, random 32x32 crop, flip)". */
+void data_describe(const preprocess *prep, char *buf, size_t size);
 
 /* A loader over ds, of this rank's shard of each batch of `batch` (all
  * ranks together) under mpirun; prints the error. */

@@ -23,6 +23,30 @@ common=(--arch se_resnet20 --data "$data" --batch 50 --lr 0.05 --seed 5 --thread
 out=$("$senet" train "${common[@]}" --epochs 6 --out "$tmp/run" 2>&1)
 status=$?
 [ $status -eq 0 ] && ok "train exits 0" || { bad "train exits $status"; echo "$out" | tail -5; }
+# The JPEG archive is a folder of 32x32 images: it trains like CIFAR (pad,
+# crop, flip), not with ImageNet's random resized crops of as little as 8%.
+grep -q "CIFAR augmentation (pad 4, random 32x32 crop, flip)" <<<"$out" && ok "the CIFAR folder gets CIFAR augmentation" ||
+  bad "pipeline of the CIFAR folder: $(grep augmentation <<<"$out")"
+# A folder of larger pictures gets ImageNet's; --augment overrides either way.
+$py - "$tmp/photos" "$data" <<'PY'
+import os, sys
+from PIL import Image
+for c in ("cat", "dog"):
+    os.makedirs(os.path.join(sys.argv[1], "train", c))
+    src = os.path.join(sys.argv[2], "train", c, "0000.jpg")
+    Image.open(src).resize((80, 80)).save(os.path.join(sys.argv[1], "train", c, "a.png"))
+PY
+one=(--arch se_resnet20 --batch 2 --epochs 1 --max-steps 1 --threads 1)
+out=$("$senet" train "${one[@]}" --data "$tmp/photos" --out "$tmp/p1" 2>&1)
+grep -q "ImageNet augmentation (random resized crop to 32x32, area 0.08-1, flip)" <<<"$out" &&
+  ok "a folder of 80x80 pictures gets ImageNet augmentation" || bad "pipeline of the 80x80 folder: $out"
+out=$("$senet" train "${one[@]}" --data "$tmp/photos" --augment cifar --out "$tmp/p2" 2>&1)
+grep -q "CIFAR augmentation (pad 4, random 80x80 crop, flip)" <<<"$out" && ok "--augment cifar" || bad "--augment cifar: $out"
+out=$("$senet" train "${one[@]}" --data "$data" --augment imagenet --out "$tmp/p3" 2>&1)
+grep -q "ImageNet augmentation (random resized crop to 32x32" <<<"$out" && ok "--augment imagenet" || bad "--augment imagenet: $out"
+out=$("$senet" train "${one[@]}" --data "$data" --augment mixup --out "$tmp/p4" 2>&1); s=$?
+[ $s -ne 0 ] && grep -q "augment must be cifar or imagenet, not 'mixup'" <<<"$out" && ok "a bad --augment is named" ||
+  bad "--augment mixup: $out"
 # First and last epoch lines of the log: train loss falls, test accuracy above chance (10%).
 read -r first_loss last_loss last_top1 < <($py - "$tmp/run/log.jsonl" <<'PY'
 import json, sys
