@@ -363,12 +363,6 @@ static void backward_images(real *dimg, const real *dout, const real *img, int c
 int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out, const real *in,
                     const real *weight, const conv2d_shape *s)
 {
-    if (d_in && conv2d_winograd_backward_data_applies(s)) {
-        /* First: it uses the scratch the weight gradient below takes over. */
-        if (conv2d_winograd_backward_data(d_in, d_out, weight, s))
-            return senet_fail(SENET_ERR_NOMEM, "conv2d backward: no memory for the Winograd data gradient");
-        d_in = NULL;
-    }
     int cg = s->c_in / s->groups;
     int k = s->kh * s->kw * cg;
     size_t p = (size_t)s->h_out * s->w_out;

@@ -40,10 +40,7 @@ static size_t point_size(const conv2d_shape *s) { return round_up16(gemm_packed_
 
 size_t conv2d_winograd_packed_size(const conv2d_shape *s) { return POINTS * point_size(s); }
 
-/* U for every (output o, input i) pair of s; with `transposed`, s is the
- * data-gradient convolution of a layer whose weight (s->c_in, s->c_out, 3, 3)
- * is read transposed and rotated by 180 degrees (see conv2d_winograd_backward_data). */
-static int pack(real *packed, const real *weight, const real *scale, const conv2d_shape *s, int transposed)
+int conv2d_winograd_pack(real *packed, const real *weight, const real *scale, const conv2d_shape *s)
 {
     size_t per_point = (size_t)s->c_out * s->c_in;
     real *u = scratch_get(SCRATCH_CONV, POINTS * per_point * sizeof(real)); /* (16, C_out, C_in) */
@@ -52,14 +49,7 @@ static int pack(real *packed, const real *weight, const real *scale, const conv2
     for (int o = 0; o < s->c_out; o++) {
         real k = scale ? scale[o] : 1;
         for (int i = 0; i < s->c_in; i++) {
-            real rotated[9];
             const real *g = weight + ((size_t)o * s->c_in + i) * 9;
-            if (transposed) {
-                const real *src = weight + ((size_t)i * s->c_out + o) * 9;
-                for (int j = 0; j < 9; j++)
-                    rotated[j] = src[8 - j];
-                g = rotated;
-            }
             real gg[4][3]; /* G g */
             for (int c = 0; c < 3; c++) {
                 gg[0][c] = g[c];
@@ -78,11 +68,6 @@ static int pack(real *packed, const real *weight, const real *scale, const conv2
     for (int xi = 0; xi < POINTS; xi++)
         gemm_pack_b(packed + xi * point_size(s), 1, s->c_out, s->c_in, u + xi * per_point, s->c_in);
     return 0;
-}
-
-int conv2d_winograd_pack(real *packed, const real *weight, const real *scale, const conv2d_shape *s)
-{
-    return pack(packed, weight, scale, s, 0);
 }
 
 /* Tile geometry: tile t of the batch covers outputs (2ty..2ty+1, 2tx..2tx+1)
@@ -124,11 +109,9 @@ static inline __attribute__((always_inline)) void input_transform(real *restrict
 }
 
 /* y[i*2+j][c] = (A^T m A)[i][j] + bias, ReLU, for the outputs inside the
- * map (y[k] NULL outside); with `add`, y[i*2+j][c] += (A^T m A)[i][j]
- * (then bias is NULL and relu 0). */
+ * map (y[k] NULL outside). */
 static inline __attribute__((always_inline)) void output_transform(real *const *y, const real *m, size_t m_stride,
-                                                                   const real *bias, int relu, int add,
-                                                                   int channels)
+                                                                   const real *bias, int relu, int channels)
 {
 #pragma GCC ivdep
     for (int c = 0; c < channels; c++) {
@@ -145,7 +128,7 @@ static inline __attribute__((always_inline)) void output_transform(real *const *
             for (int j = 0; j < 2; j++) {
                 real val = relu && out[j] < 0 ? 0 : out[j];
                 if (y[i * 2 + j])
-                    y[i * 2 + j][c] = add ? y[i * 2 + j][c] + val : val;
+                    y[i * 2 + j][c] = val;
             }
         }
     }
@@ -158,9 +141,9 @@ static inline __attribute__((always_inline)) void output_transform(real *const *
         input_transform(v, v_stride, d, n);                                                                      \
     }                                                                                                            \
     static attr void output_transform_##isa(real *const *y, const real *m, size_t m_stride, const real *bias,   \
-                                            int relu, int add, int n)                                            \
+                                            int relu, int n)                                                     \
     {                                                                                                            \
-        output_transform(y, m, m_stride, bias, relu, add, n);                                                    \
+        output_transform(y, m, m_stride, bias, relu, n);                                                         \
     }
 TRANSFORMS(portable, )
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -170,7 +153,7 @@ TRANSFORMS(avx512, __attribute__((target("avx512f"))))
 
 typedef struct transforms {
     void (*input)(real *restrict, size_t, const real *const *, int);
-    void (*output)(real *const *, const real *, size_t, const real *, int, int, int);
+    void (*output)(real *const *, const real *, size_t, const real *, int, int);
 } transforms;
 
 static transforms transforms_for_isa(void)
@@ -203,7 +186,7 @@ static void input_tile(real *v, size_t v_stride, const real *in, int tile, const
 
 /* The outputs of tile `tile` from its M rows m[xi * m_stride + c]. */
 static void output_tile(real *out, const real *m, size_t m_stride, int tile, const tiling *g, const real *bias,
-                        int relu, int add, const conv2d_shape *s, const transforms *f)
+                        int relu, const conv2d_shape *s, const transforms *f)
 {
     int img = tile / g->per_image, ty = tile % g->per_image / g->cols, tx = tile % g->cols;
     real *y[4];
@@ -214,12 +197,11 @@ static void output_tile(real *out, const real *m, size_t m_stride, int tile, con
                                ? out + (((size_t)img * s->h_out + oh) * s->w_out + ow) * s->c_out
                                : NULL;
         }
-    f->output(y, m, m_stride, bias, relu, add, s->c_out);
+    f->output(y, m, m_stride, bias, relu, s->c_out);
 }
 
-/* out = (or += with add) conv(in, packed) + bias, ReLU when relu. */
-static int run(real *out, const real *in, const real *packed, const real *bias, int relu, int add,
-               const conv2d_shape *s)
+int conv2d_winograd_forward(real *out, const real *in, const real *packed, const real *bias, int relu,
+                            const conv2d_shape *s)
 {
     static const real zero_pixel[MAX_C_IN];
     tiling g = tiling_of(s);
@@ -246,32 +228,8 @@ static int run(real *out, const real *in, const real *packed, const real *bias, 
 #pragma omp barrier
             /* M is read here and rewritten only after the next chunk's first barrier */
             for (int t = me; t < count; t += team)
-                output_tile(out, m + (size_t)t * s->c_out, m_stride, first + t, &g, bias, relu, add, s, &f);
+                output_tile(out, m + (size_t)t * s->c_out, m_stride, first + t, &g, bias, relu, s, &f);
         }
     }
     return 0;
-}
-
-int conv2d_winograd_forward(real *out, const real *in, const real *packed, const real *bias, int relu,
-                            const conv2d_shape *s)
-{
-    return run(out, in, packed, bias, relu, 0, s);
-}
-
-int conv2d_winograd_backward_data_applies(const conv2d_shape *s)
-{
-    return conv2d_winograd_applies(s) && s->pad <= 2;
-}
-
-/* d_in = conv(d_out, W') with W'[i][o] = W[o][i] rotated by 180 degrees and
- * padding 2 - pad: the transposed convolution of a stride-1 3x3 layer is
- * itself a stride-1 3x3 convolution, so it takes the same Winograd path as
- * the forward, without im2col's (P, 9 C_in) buffer and col2im's scatter. */
-int conv2d_winograd_backward_data(real *d_in, const real *d_out, const real *weight, const conv2d_shape *s)
-{
-    conv2d_shape t = {s->n, s->h_out, s->w_out, s->c_out, s->c_in, 3, 3, 1, 2 - s->pad, 1, s->h, s->w};
-    real *packed = scratch_get(SCRATCH_PACKED, conv2d_winograd_packed_size(&t) * sizeof(real));
-    if (!packed || pack(packed, weight, NULL, &t, 1))
-        return -1;
-    return run(d_in, d_out, packed, NULL, 0, 1, &t);
 }

@@ -1,5 +1,5 @@
-/* Winograd F(2x2, 3x3) convolution for 3x3 stride-1 layers (inference, the
- * training forward and the data gradient); conv2d chooses it per shape. */
+/* Winograd F(2x2, 3x3) convolution for 3x3 stride-1 layers (inference and
+ * the training forward); conv2d chooses it per shape. */
 #ifndef SENET_OPS_CONV2D_WINOGRAD_H
 #define SENET_OPS_CONV2D_WINOGRAD_H
 
@@ -20,11 +20,5 @@ int conv2d_winograd_pack(real *packed, const real *weight, const real *scale, co
  * when relu; -1 when the transform buffers cannot be had. */
 int conv2d_winograd_forward(real *out, const real *in, const real *packed, const real *bias, int relu,
                             const conv2d_shape *s);
-
-/* The data gradient of such a layer (padding up to 2): d_in += dL/din for
- * d_out (N, H_out, W_out, C_out) and the layer's weight (C_out, C_in, 3, 3);
- * -1 when its buffers cannot be had. */
-int conv2d_winograd_backward_data_applies(const conv2d_shape *s);
-int conv2d_winograd_backward_data(real *d_in, const real *d_out, const real *weight, const conv2d_shape *s);
 
 #endif

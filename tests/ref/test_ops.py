@@ -296,8 +296,8 @@ def build_cases():
         (1, 16, 9, 9, 16, 3, 1, 1, 16, True),    # depthwise
         (1, 8, 10, 10, 16, 3, 2, 1, 8, False),   # depthwise, channel multiplier 2
         (1, 64, 15, 15, 64, 3, 1, 1, 1, False),  # K = 576 spans several GEMM panels
-        # Winograd (3x3, stride 1, >= 16 channels), the data gradient too: odd maps,
-        # C_in != C_out, no padding (the transposed convolution pads 2) and padding 2.
+        # Winograd forward (3x3, stride 1, >= 16 channels) and its backward: odd maps,
+        # C_in != C_out, no padding and padding 2.
         (2, 16, 9, 7, 32, 3, 1, 1, 1, True),
         (1, 32, 8, 9, 16, 3, 1, 0, 1, False),
         (1, 24, 5, 6, 17, 3, 1, 2, 1, False),
