@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Whether --augment names this pipeline. */
+static int augment_is(const data_choice *c, const char *name) { return c->augment && strcmp(c->augment, name) == 0; }
+
 /* The size of the first image of a folder: folders have no fixed size,
  * but one of small images (the CIFAR JPEG archive) is trained like CIFAR. */
 static int first_image_size(const char *command, const dataset *ds, int *h, int *w)
@@ -29,13 +32,12 @@ static int first_image_size(const char *command, const dataset *ds, int *h, int 
 static int pipeline_size(const char *command, const data_choice *c, const dataset *ds, int *h, int *w)
 {
     dataset_image_size(ds, h, w);
-    if (*h > 0 || (c->augment && strcmp(c->augment, "imagenet") == 0))
+    if (*h > 0 || augment_is(c, "imagenet"))
         return 0;
     int fh, fw;
     if (first_image_size(command, ds, &fh, &fw))
         return -1;
-    int forced = c->augment && strcmp(c->augment, "cifar") == 0;
-    if (forced || (fh <= DATA_SMALL_IMAGE_SIDE && fw <= DATA_SMALL_IMAGE_SIDE)) {
+    if (augment_is(c, "cifar") || (fh <= DATA_SMALL_IMAGE_SIDE && fw <= DATA_SMALL_IMAGE_SIDE)) {
         *h = fh;
         *w = fw;
     }
@@ -49,7 +51,7 @@ int data_open(const char *command, const data_choice *c, int train, int augment,
         fprintf(stderr, "senet %s: --data is required\n", command);
         return -1;
     }
-    if (c->augment && strcmp(c->augment, "cifar") != 0 && strcmp(c->augment, "imagenet") != 0) {
+    if (c->augment && !augment_is(c, "cifar") && !augment_is(c, "imagenet")) {
         fprintf(stderr, "senet %s: --augment must be cifar or imagenet, not '%s'\n", command, c->augment);
         return -1;
     }
@@ -67,8 +69,7 @@ int data_open(const char *command, const data_choice *c, int train, int augment,
     const char *format = dataset_format(*ds);
     int is_idx = strcmp(format, "idx") == 0 || strcmp(format, "mnist") == 0 || strcmp(format, "fashion-mnist") == 0;
     const char *norm = c->normalize ? c->normalize : is_idx ? "mnist" : h > 0 ? "cifar" : "imagenet";
-    int imagenet = c->augment && strcmp(c->augment, "imagenet") == 0;
-    if (!imagenet && h > 0 && h >= 32 && w >= 32 && (!c->input_size || c->input_size == h))
+    if (!augment_is(c, "imagenet") && h > 0 && h >= 32 && w >= 32 && (!c->input_size || c->input_size == h))
         status = preprocess_preset(augment ? "cifar-train" : "cifar-eval", h, norm, prep);
     else {
         /* Folders of photos, and fixed-size sets smaller than the nets' 32x32 minimum (MNIST): resize. */
