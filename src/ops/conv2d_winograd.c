@@ -8,9 +8,12 @@
  *   M[xi] = V[xi] U[xi] for the 16 positions xi of the 4x4 tile (16 GEMMs),
  *   Y = A^T M A (+ bias, ReLU).
  *
- * Tiles are taken in chunks of CHUNK across the whole batch; the threads
- * of one team share each chunk: they split its tiles for the transforms
- * and its 16 products between them, with a barrier between the stages. */
+ * Tiles are taken in chunks of CHUNK across the whole batch. With many
+ * chunks (a batch of images) each thread takes whole chunks; with few
+ * (batch 1) the threads of one team share each chunk: they split its tiles
+ * for the transforms and its 16 products between them, with a barrier
+ * between the stages. Either way a tile's sums do not depend on the thread
+ * count. */
 #include "conv2d_winograd.h"
 
 #include "../base/scratch.h"
@@ -200,35 +203,67 @@ static void output_tile(real *out, const real *m, size_t m_stride, int tile, con
     f->output(y, m, m_stride, bias, relu, s->c_out);
 }
 
+/* One chunk of `count` tiles from tile `first`: V (16, count, C_in) in v,
+ * M (16, count, C_out) in m. A team of `team` threads shares it, member
+ * `me` taking every team-th tile and product, with a barrier between the
+ * stages; a team of one needs none. */
+static void winograd_chunk(real *out, real *v, size_t v_stride, real *m, size_t m_stride, int first, int count,
+                           int me, int team, const real *in, const real *packed, const real *bias, int relu,
+                           const tiling *g, const real *zero, const conv2d_shape *s, const transforms *f)
+{
+    for (int t = me; t < count; t += team)
+        input_tile(v + (size_t)t * s->c_in, v_stride, in, first + t, g, zero, s, f);
+    if (team > 1) {
+#pragma omp barrier
+    }
+    for (int xi = me; xi < POINTS; xi += team)
+        gemm_packed(1, count, s->c_out, s->c_in, v + xi * v_stride, s->c_in, packed + xi * point_size(s),
+                    m + xi * m_stride, s->c_out, NULL);
+    if (team > 1) {
+#pragma omp barrier
+    }
+    /* M is read here and, shared, rewritten only after the next chunk's first barrier */
+    for (int t = me; t < count; t += team)
+        output_tile(out, m + (size_t)t * s->c_out, m_stride, first + t, g, bias, relu, s, f);
+}
+
+/* Chunks per thread from which each thread takes whole chunks of its own
+ * (no barriers, each thread its own V and M) instead of sharing every
+ * chunk: at a training batch there are hundreds, and the two barriers per
+ * shared chunk cost more than the work of its 16 small products. */
+#define OWN_CHUNKS_PER_THREAD 4
+
 int conv2d_winograd_forward(real *out, const real *in, const real *packed, const real *bias, int relu,
                             const conv2d_shape *s)
 {
     static const real zero_pixel[MAX_C_IN];
     tiling g = tiling_of(s);
     int tiles = s->n * g.per_image, chunk = tiles < CHUNK ? tiles : CHUNK;
+    int chunks = (tiles + chunk - 1) / chunk, threads = threads_get();
+    int own = threads > 1 && chunks >= OWN_CHUNKS_PER_THREAD * threads;
     size_t v_stride = (size_t)chunk * s->c_in, m_stride = (size_t)chunk * s->c_out;
-    /* V (16, chunk, C_in) then M (16, chunk, C_out), shared by the team */
-    real *v = scratch_get(SCRATCH_CONV, POINTS * (v_stride + m_stride) * sizeof(real));
+    size_t each = POINTS * (v_stride + m_stride); /* V (16, chunk, C_in) then M (16, chunk, C_out) */
+    real *v = scratch_get(SCRATCH_CONV, (own ? threads : 1) * each * sizeof(real));
     if (!v)
         return -1;
-    real *m = v + POINTS * v_stride;
     transforms f = transforms_for_isa();
-    int threads = threads_get();
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         int me = threads_index(), team = threads_team_size();
-        for (int first = 0; first < tiles; first += chunk) {
-            int count = tiles - first < chunk ? tiles - first : chunk;
-            for (int t = me; t < count; t += team)
-                input_tile(v + (size_t)t * s->c_in, v_stride, in, first + t, &g, zero_pixel, s, &f);
-#pragma omp barrier
-            for (int xi = me; xi < POINTS; xi += team)
-                gemm_packed(1, count, s->c_out, s->c_in, v + xi * v_stride, s->c_in,
-                            packed + xi * point_size(s), m + xi * m_stride, s->c_out, NULL);
-#pragma omp barrier
-            /* M is read here and rewritten only after the next chunk's first barrier */
-            for (int t = me; t < count; t += team)
-                output_tile(out, m + (size_t)t * s->c_out, m_stride, first + t, &g, bias, relu, s, &f);
+        if (own) {
+            real *my_v = v + (size_t)me * each, *my_m = my_v + POINTS * v_stride;
+#pragma omp for schedule(static)
+            for (int c = 0; c < chunks; c++) {
+                int first = c * chunk, count = tiles - first < chunk ? tiles - first : chunk;
+                winograd_chunk(out, my_v, v_stride, my_m, m_stride, first, count, 0, 1, in, packed, bias, relu, &g,
+                               zero_pixel, s, &f);
+            }
+        } else {
+            for (int first = 0; first < tiles; first += chunk) {
+                int count = tiles - first < chunk ? tiles - first : chunk;
+                winograd_chunk(out, v, v_stride, v + POINTS * v_stride, m_stride, first, count, me, team, in, packed,
+                               bias, relu, &g, zero_pixel, s, &f);
+            }
         }
     }
     return 0;

@@ -301,6 +301,7 @@ def build_cases():
         (2, 16, 9, 7, 32, 3, 1, 1, 1, True),
         (1, 32, 8, 9, 16, 3, 1, 0, 1, False),
         (1, 24, 5, 6, 17, 3, 1, 2, 1, False),
+        (4, 16, 31, 33, 16, 3, 1, 1, 1, False),  # 12 chunks of tiles: each thread takes whole ones
         (1, 128, 9, 9, 128, 3, 1, 1, 32, False),  # ResNeXt 32x4d
         (1, 128, 8, 8, 128, 3, 2, 1, 32, False),
         (1, 256, 7, 7, 256, 3, 1, 1, 64, False),  # ResNeXt 64x4d
