@@ -34,6 +34,7 @@ PYTHON = "/usr/bin/python3"
 TORCH_BENCH = os.path.join(ROOT, "bench", "torch_bench.py")
 ORT_DIR = os.path.join(ROOT, "bench", "ort")
 WORK = os.path.join(ROOT, "build", "bench")  # exported ONNX models, raw results
+PASSIVE_SPINCOUNT = "30000"  # the senet tool's own default (cli/main.c), given to PyTorch too
 
 # fp32 FMA peak of one core of the reference machine, as in 'senet bench' (cli/cmd_bench.c).
 PEAK_PER_CORE = 175.0
@@ -147,6 +148,8 @@ def run_engine(key, c, model_path, default_policy):
     cmd, cwd = engine_command(engine, c, model_path, policy)
     env = dict(os.environ)
     env["OMP_WAIT_POLICY"] = policy.upper()
+    if policy == "passive":  # both libgomp engines spin as briefly as the senet tool does before sleeping
+        env.setdefault("GOMP_SPINCOUNT", PASSIVE_SPINCOUNT)
     t0, busy0, own0 = time.time(), cpu_busy_s(), children_cpu_s()
     try:
         p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=PROCESS_TIMEOUT_S)
@@ -310,9 +313,11 @@ def write_report(path, meta, results, infos):
     add("- senet at commit %s%s, built Release (`-O3`) by CMake" % (
         v["senet"], " plus uncommitted changes in %s (the tree is shared; those edits were built too)"
         % ", ".join(sorted({line.split()[-1] for line in dirty})) if dirty else ""))
-    add("- Threads waiting policy for every engine: **%s** (`OMP_WAIT_POLICY=%s` for senet and PyTorch, "
+    add("- Threads waiting policy for every engine: **%s** (`OMP_WAIT_POLICY=%s`%s for senet and PyTorch, "
         "`session.intra_op.allow_spinning=%s` for ONNX Runtime); see [Waiting policy](#waiting-policy)."
-        % (meta["policy"], meta["policy"].upper(), "1" if meta["policy"] == "active" else "0"))
+        % (meta["policy"], meta["policy"].upper(),
+           " and `GOMP_SPINCOUNT=%s`" % PASSIVE_SPINCOUNT if meta["policy"] == "passive" else "",
+           "1" if meta["policy"] == "active" else "0"))
     add("- Total run time: %.1f min, of which %.1f min waiting, before cases, for other jobs to leave the cores"
         % (meta["elapsed_s"] / 60, meta["waited_s"] / 60))
     add("")
@@ -446,7 +451,9 @@ def write_report(path, meta, results, infos):
     add("")
     add("Threads that spin while they wait only pay when every thread has a core of its own; when another")
     add("process holds one of the cores, the spinning thread takes turns with it and every barrier waits for")
-    add("a time slice. The `senet` tool chooses passive waiting itself unless `OMP_WAIT_POLICY` is set.")
+    add("a time slice. The `senet` tool chooses passive waiting itself unless `OMP_WAIT_POLICY` is set,")
+    add("after a short spin (`GOMP_SPINCOUNT=%s`, some 0.3 ms) that saves most wake-ups between layers;" % PASSIVE_SPINCOUNT)
+    add("the passive rows give PyTorch the same.")
     add("")
     add("## How it was run")
     add("")
