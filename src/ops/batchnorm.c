@@ -14,19 +14,23 @@
 #include <omp.h>
 #endif
 
-/* sums[c] = sum_r f(a[r,c], b[r,c]) for f = a (b NULL) or a*b; a, b: (rows, C).
+/* Two per-channel sums over the rows of a (rows, C), in one pass:
+ *   b NULL:  s1[c] = sum_r (a - shift),  s2[c] = sum_r (a - shift)^2
+ *   else:    s1[c] = sum_r a,            s2[c] = sum_r a * (b - shift)
+ * with shift (C) NULL for 0.
  * Each thread sums a fixed block of rows; the blocks are added in thread
  * order, so a fixed thread count gives bit-identical results run to run. */
-static void channel_sums(double *sums, const real *a, const real *b, const double *shift, size_t rows, int c)
+static void channel_sums(double *s1, double *s2, const real *a, const real *b, const real *shift, size_t rows,
+                         int c)
 {
     int threads = threads_get();
     if ((size_t)threads > rows)
         threads = rows ? (int)rows : 1;
-    double *partial = calloc((size_t)threads * c, sizeof(double));
-    double *local_fallback = partial ? NULL : sums;
+    double *partial = calloc((size_t)threads * 2 * c, sizeof(double));
     if (!partial)
-        threads = 1; /* no scratch: one block straight into sums */
-    memset(sums, 0, (size_t)c * sizeof(double));
+        threads = 1; /* no scratch: one block straight into s1 and s2 */
+    memset(s1, 0, (size_t)c * sizeof(double));
+    memset(s2, 0, (size_t)c * sizeof(double));
 #pragma omp parallel num_threads(threads)
     {
 #ifdef _OPENMP
@@ -36,30 +40,32 @@ static void channel_sums(double *sums, const real *a, const real *b, const doubl
 #endif
         /* The runtime may grant fewer threads than asked: blocks are fixed, threads stride over them. */
         for (int t = first; t < threads; t += team) {
-            double *local = local_fallback ? local_fallback : partial + (size_t)t * c;
+            double *l1 = partial ? partial + (size_t)t * 2 * c : s1, *l2 = partial ? l1 + c : s2;
             size_t begin = rows * t / threads, end = rows * (t + 1) / threads;
             for (size_t r = begin; r < end; r++) {
                 const real *ar = a + r * c;
                 if (b) {
                     const real *br = b + r * c;
-                    for (int j = 0; j < c; j++)
-                        local[j] += (double)ar[j] * (shift ? (double)br[j] - shift[j] : (double)br[j]);
-                } else if (shift) {
                     for (int j = 0; j < c; j++) {
-                        double d = (double)ar[j] - shift[j];
-                        local[j] += d * d;
+                        l1[j] += ar[j];
+                        l2[j] += (double)ar[j] * ((double)br[j] - (shift ? shift[j] : 0));
                     }
                 } else {
-                    for (int j = 0; j < c; j++)
-                        local[j] += ar[j];
+                    for (int j = 0; j < c; j++) {
+                        double d = (double)ar[j] - (shift ? shift[j] : 0);
+                        l1[j] += d;
+                        l2[j] += d * d;
+                    }
                 }
             }
         }
     }
     if (partial) {
         for (int t = 0; t < threads; t++)
-            for (int j = 0; j < c; j++)
-                sums[j] += partial[(size_t)t * c + j];
+            for (int j = 0; j < c; j++) {
+                s1[j] += partial[(size_t)t * 2 * c + j];
+                s2[j] += partial[(size_t)t * 2 * c + c + j];
+            }
         free(partial);
     }
 }
@@ -75,34 +81,34 @@ void batchnorm_forward_train(real *y, real *mean, real *inv_std, const real *x, 
                              const real *beta, real *running_mean, real *running_var, size_t rows, int c,
                              bn_sync *sync)
 {
-    double sum[c + 1], sq[c]; /* sum[c]: the row count, summed over replicas with the sums */
-    channel_sums(sum, x, NULL, NULL, rows, c);
-    sum[c] = (double)rows;
-    sync_sum(sync, sum, (size_t)c + 1);
-    double count = sum[c];
-    for (int j = 0; j < c; j++)
-        sum[j] /= count;
-    channel_sums(sq, x, NULL, sum, rows, c); /* sum of (x - mean)^2, two-pass for accuracy */
-    sync_sum(sync, sq, (size_t)c);
+    /* One pass around a shift every replica shares (the running mean, else
+     * 0): the sums are in double, so Σ(x-k)^2 - (Σ(x-k))^2/n loses nothing
+     * that matters unless the mean is some 10^6 standard deviations off k. */
+    double sums[2 * c + 1]; /* Σ(x-k), Σ(x-k)^2, the row count: one message when synced */
+    channel_sums(sums, sums + c, x, NULL, running_mean, rows, c);
+    sums[2 * c] = (double)rows;
+    sync_sum(sync, sums, 2 * (size_t)c + 1);
+    double count = sums[2 * c];
     for (int j = 0; j < c; j++) {
-        double var = sq[j] / count;
-        mean[j] = (real)sum[j];
+        double offset = sums[j] / count, sq = sums[c + j] - offset * sums[j];
+        double var = sq > 0 ? sq / count : 0, batch_mean = (running_mean ? running_mean[j] : 0) + offset;
+        mean[j] = (real)batch_mean;
         inv_std[j] = (real)(1.0 / sqrt(var + BN_EPS));
         if (running_mean) {
-            double unbiased = count > 1 ? sq[j] / (count - 1) : var;
-            running_mean[j] = (real)((1 - BN_MOMENTUM) * running_mean[j] + BN_MOMENTUM * sum[j]);
+            double unbiased = count > 1 ? var * count / (count - 1) : var;
+            running_mean[j] = (real)((1 - BN_MOMENTUM) * running_mean[j] + BN_MOMENTUM * batch_mean);
             running_var[j] = (real)((1 - BN_MOMENTUM) * running_var[j] + BN_MOMENTUM * unbiased);
         }
     }
-    real scale[c], shift[c];
+    real scale[c], bias[c];
     for (int j = 0; j < c; j++) {
         scale[j] = gamma[j] * inv_std[j];
-        shift[j] = beta[j] - mean[j] * scale[j];
+        bias[j] = beta[j] - mean[j] * scale[j];
     }
 #pragma omp parallel for num_threads(threads_get()) schedule(static)
     for (size_t r = 0; r < rows; r++)
         for (int j = 0; j < c; j++)
-            y[r * c + j] = x[r * c + j] * scale[j] + shift[j];
+            y[r * c + j] = x[r * c + j] * scale[j] + bias[j];
 }
 
 void batchnorm_eval_affine(real *scale, real *shift, const real *gamma, const real *beta, const real *running_mean,
@@ -129,12 +135,9 @@ void batchnorm_backward(real *d_x, real *d_gamma, real *d_beta, const real *d_y,
                         const real *mean, const real *inv_std, const real *gamma, size_t rows, int c,
                         bn_sync *sync)
 {
-    double sums[2 * c + 1], mean_d[c]; /* sum dy, sum dy * (x - mean), row count: one message when synced */
+    double sums[2 * c + 1]; /* sum dy, sum dy * (x - mean), row count: one message when synced */
     double *sum_dy = sums, *sum_dy_xc = sums + c;
-    for (int j = 0; j < c; j++)
-        mean_d[j] = mean[j];
-    channel_sums(sum_dy, d_y, NULL, NULL, rows, c);
-    channel_sums(sum_dy_xc, d_y, x, mean_d, rows, c); /* sum dy * (x - mean) */
+    channel_sums(sum_dy, sum_dy_xc, d_y, x, mean, rows, c); /* Σ dy, Σ dy * (x - mean) */
     for (int j = 0; j < c; j++) { /* this replica's share: the gradient all-reduce adds the others' */
         d_gamma[j] += (real)(sum_dy_xc[j] * inv_std[j]);
         d_beta[j] += (real)sum_dy[j];
