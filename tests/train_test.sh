@@ -44,6 +44,26 @@ out=$("$senet" train "${one[@]}" --data "$tmp/photos" --augment cifar --out "$tm
 grep -q "CIFAR augmentation (pad 4, random 80x80 crop, flip)" <<<"$out" && ok "--augment cifar" || bad "--augment cifar: $out"
 out=$("$senet" train "${one[@]}" --data "$data" --augment imagenet --out "$tmp/p3" 2>&1)
 grep -q "ImageNet augmentation (random resized crop to 32x32" <<<"$out" && ok "--augment imagenet" || bad "--augment imagenet: $out"
+# MNIST-format files (28x28 grey, here from the CIFAR images) are never
+# flipped: shifted by up to 2 pixels on a 32x32 canvas, and evaluated centred.
+$py - "$tmp/idx" "$data" <<'PY'
+import os, sys, struct, glob
+import numpy as np
+from PIL import Image
+os.makedirs(sys.argv[1])
+for split, prefix, n in (("train", "train", 20), ("test", "t10k", 10)):
+    files = sorted(glob.glob(os.path.join(sys.argv[2], split, "*", "0000.jpg")) +
+                   glob.glob(os.path.join(sys.argv[2], split, "*", "0001.jpg")))[:n]
+    pixels = np.stack([np.asarray(Image.open(f).convert("L").resize((28, 28))) for f in files])
+    labels = np.arange(len(files), dtype=np.uint8) % 10
+    with open(os.path.join(sys.argv[1], prefix + "-images-idx3-ubyte"), "wb") as f:
+        f.write(struct.pack(">IIII", 2051, len(files), 28, 28) + pixels.astype(np.uint8).tobytes())
+    with open(os.path.join(sys.argv[1], prefix + "-labels-idx1-ubyte"), "wb") as f:
+        f.write(struct.pack(">II", 2049, len(files)) + labels.tobytes())
+PY
+out=$("$senet" train --arch se_resnet20 --batch 10 --epochs 1 --threads 1 --data "$tmp/idx" --out "$tmp/m1" 2>&1); s=$?
+[ $s -eq 0 ] && grep -q "CIFAR augmentation (pad 4, random 32x32 crop)$" <<<"$out" && grep -q "test loss" <<<"$out" &&
+  ok "MNIST files: shifted on 32x32, not flipped, evaluated" || bad "MNIST pipeline (exit $s): $out"
 out=$("$senet" train "${one[@]}" --data "$data" --augment mixup --out "$tmp/p4" 2>&1); s=$?
 [ $s -ne 0 ] && grep -q "augment must be cifar or imagenet, not 'mixup'" <<<"$out" && ok "a bad --augment is named" ||
   bad "--augment mixup: $out"

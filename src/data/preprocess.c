@@ -75,10 +75,14 @@ int preprocess_output_size(const preprocess *p, int in_h, int in_w, int *out_h, 
     *out_h = p->out_h;
     *out_w = p->out_w;
     if (p->kind == PREPROCESS_CIFAR_EVAL) {
+        int pad = p->pad > 0 ? p->pad : 0;
         if (p->out_h == 0 && p->out_w == 0) {
-            *out_h = in_h;
-            *out_w = in_w;
-        } else if (in_h > 0 && (in_h != p->out_h || in_w != p->out_w)) {
+            *out_h = in_h > 0 ? in_h + 2 * pad : 0;
+            *out_w = in_w > 0 ? in_w + 2 * pad : 0;
+        } else if (in_h > 0 && (in_h + 2 * pad != p->out_h || in_w + 2 * pad != p->out_w)) {
+            if (pad)
+                return senet_fail(SENET_ERR_SHAPE, "a %dx%d image padded by %d does not fit a %dx%d pipeline", in_w,
+                                  in_h, pad, p->out_w, p->out_h);
             return senet_fail(SENET_ERR_SHAPE, "a %dx%d image does not fit a %dx%d pipeline without resizing", in_w,
                               in_h, p->out_w, p->out_h);
         }
@@ -234,7 +238,7 @@ int preprocess_apply(const preprocess *p, const image_u8 *img, rng *r, float *ou
         return SENET_OK;
     }
     case PREPROCESS_CIFAR_EVAL:
-        cifar_window(p, img, 0, 0, 0, oh, ow, 0, out);
+        cifar_window(p, img, 0, 0, p->pad > 0 ? p->pad : 0, oh, ow, 0, out);
         return SENET_OK;
     case PREPROCESS_IMAGENET_TRAIN:
     case PREPROCESS_IMAGENET_EVAL:

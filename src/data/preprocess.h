@@ -5,8 +5,9 @@
  *   cifar-train     pad `pad` pixels of 0 on each side, random out_h x out_w
  *                   crop, horizontal flip with probability 1/2, normalise
  *                   (RandomCrop(32, padding=4), RandomHorizontalFlip)
- *   cifar-eval      normalise only (the image must have the output size;
- *                   0 x 0 takes the image's own)
+ *   cifar-eval      normalise only, after `pad` pixels of 0 on each side
+ *                   (0 by default; the padded image must have the output
+ *                   size; 0 x 0 takes the padded image's own)
  *   imagenet-train  random-resized crop: area fraction in [scale_min,
  *                   scale_max], aspect ratio log-uniform in [ratio_min,
  *                   ratio_max], ten tries then a centre crop, bilinear resize
@@ -42,7 +43,7 @@ typedef struct normalization {
 typedef struct preprocess {
     preprocess_kind kind;
     int out_h, out_w;             /* output size; cifar-eval: 0 x 0 = the image's */
-    int pad;                      /* cifar-train: zero padding on each side (4) */
+    int pad;                      /* cifar-train: zero padding on each side (4); cifar-eval: centring (0) */
     int flip;                     /* train: random horizontal flip */
     float scale_min, scale_max;   /* imagenet-train: crop area fraction (0.08, 1) */
     float ratio_min, ratio_max;   /* imagenet-train: crop aspect w/h (3/4, 4/3) */

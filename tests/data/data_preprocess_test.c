@@ -107,14 +107,14 @@ static void test_cifar_eval(void)
     image_free(&img);
 }
 
-/* 1 if OUT (3, 32, 32) is IMG shifted by (dy, dx) (zero padding) and flipped or not. */
+/* 1 if OUT (3, 32, 32) is IMG (up to 32x32) shifted by (dy, dx) (zero padding) and flipped or not. */
 static int is_shift(const preprocess *p, const image_u8 *img, const float *out, int dy, int dx, int flip)
 {
     for (int c = 0; c < 3; c++)
         for (int y = 0; y < 32; y++)
             for (int x = 0; x < 32; x++) {
                 int sy = y + dy, sx = (flip ? 31 - x : x) + dx;
-                int v = sy >= 0 && sy < 32 && sx >= 0 && sx < 32 ? img->data[(sy * 32 + sx) * 3 + c] : 0;
+                int v = sy >= 0 && sy < img->h && sx >= 0 && sx < img->w ? img->data[(sy * img->w + sx) * 3 + c] : 0;
                 if (fabsf(out[(c * 32 + y) * 32 + x] - normalised(&p->norm, c, v)) > 1e-5f)
                     return 0;
             }
@@ -326,11 +326,51 @@ static void test_imagenet_train(void)
     image_free(&img);
 }
 
+/* MNIST's 28x28 in the CLI's pipelines for it: evaluation centres the image
+ * on 32x32 zeros (pad 2); training pads 4 and crops 32x32 at random, a shift
+ * of 0-4 pixels (2 is the centre), never flipped. */
+static void test_small_images_centred(void)
+{
+    image_u8 img;
+    image_init(&img);
+    random_image(&img, 28, 28, 4);
+    preprocess p;
+    float out[3 * 32 * 32]; /* (3, 32, 32) */
+    preprocess_preset("cifar-eval", 32, "mnist", &p);
+    p.pad = 2;
+    int oh, ow;
+    CHECK(preprocess_output_size(&p, 28, 28, &oh, &ow) == SENET_OK && oh == 32 && ow == 32);
+    CHECK(preprocess_apply(&p, &img, NULL, out) == SENET_OK && is_shift(&p, &img, out, -2, -2, 0));
+    CHECK_FAILS(preprocess_output_size(&p, 26, 26, &oh, &ow), SENET_ERR_SHAPE, "26x26 image padded by 2", "32x32");
+    preprocess_preset("cifar-train", 32, "mnist", &p);
+    p.pad = 4;
+    p.flip = 0;
+    int shifts_ok = 1, seen[5] = {0};
+    for (int t = 0; t < 200; t++) {
+        rng r;
+        rng_seed(&r, 50 + t);
+        int found = 0;
+        if (!CHECK(preprocess_apply(&p, &img, &r, out) == SENET_OK))
+            break;
+        for (int dy = -4; dy <= 0 && !found; dy++)
+            for (int dx = -4; dx <= 0 && !found; dx++)
+                if (is_shift(&p, &img, out, dy, dx, 0)) {
+                    found = 1;
+                    seen[dy + 4] = 1;
+                }
+        shifts_ok &= found;
+    }
+    CHECK(shifts_ok);
+    CHECK(seen[0] && seen[1] && seen[2] && seen[3] && seen[4]);
+    image_free(&img);
+}
+
 int main(void)
 {
     test_presets();
     test_cifar_eval();
     test_cifar_train();
+    test_small_images_centred();
     test_resize();
     test_imagenet_eval();
     test_imagenet_train();
