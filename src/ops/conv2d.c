@@ -13,6 +13,7 @@
  * inference) the threads split each GEMM instead. */
 #include "conv2d.h"
 #include "conv2d_grouped.h"
+#include "conv2d_wgrad.h"
 #include "conv2d_winograd.h"
 
 #include "../base/alloc.h"
@@ -309,6 +310,7 @@ int conv2d_forward(real *out, const real *in, const real *weight, const real *bi
 
 /* Scratch of one team member in the backward pass. */
 typedef struct backward_scratch {
+    int direct;        /* weight gradient by conv2d_wgrad_direct, col its padded images */
     real *col, *dcol;  /* (P, K) each; unused when pointwise */
     real *dw;          /* (C_out, K) weight-gradient partial, (kh, kw, c) order unless pointwise */
     real *db;          /* (C_out) bias-gradient partial */
@@ -343,10 +345,14 @@ static void backward_images(real *dimg, const real *dout, const real *img, int c
             if (dimg)
                 gemm_packed(threads, p, cg, og, dout_g, s->c_out, w_g, dimg + (size_t)g * cg, s->c_in, &add);
         } else {
-            for (int i = 0; i < count; i++)
-                im2col(b->col + i * p1 * k, img + i * in_image, s, g, threads);
-            gemm_on(threads, b->gemm_ws, 1, 0, og, k, p, dout_g, s->c_out, b->col, k, 1, b->dw + (size_t)g * og * k,
-                    k);
+            if (b->direct) {
+                conv2d_wgrad_direct(b->dw, dout, img, count, s, b->col);
+            } else {
+                for (int i = 0; i < count; i++)
+                    im2col(b->col + i * p1 * k, img + i * in_image, s, g, threads);
+                gemm_on(threads, b->gemm_ws, 1, 0, og, k, p, dout_g, s->c_out, b->col, k, 1,
+                        b->dw + (size_t)g * og * k, k);
+            }
             if (dimg) {
                 gemm_packed(threads, p, k, og, dout_g, s->c_out, w_g, b->dcol, k, NULL);
                 for (int i = 0; i < count; i++)
@@ -369,8 +375,12 @@ int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out,
     int pointwise = is_pointwise(s);
     int threads = threads_get(), by_image = split_by_image(s);
     int teams = by_image ? threads : 1, chunk = by_image ? images_per_chunk(s, threads) : 1;
+    /* Read from the input directly when one thread does each image's products. */
+    int direct = (by_image || threads == 1) && conv2d_wgrad_direct_applies(s);
     size_t col_size = pointwise ? 0 : round_up16(chunk * p * k);
     size_t dcol_size = pointwise || !d_in ? 0 : col_size;
+    if (direct)
+        col_size = round_up16(conv2d_wgrad_direct_scratch(s, chunk));
     size_t dw_size = round_up16((size_t)s->c_out * k), db_size = d_bias ? round_up16((size_t)s->c_out) : 0;
     size_t gemm_size = round_up16(gemm_workspace_size(k));
     size_t each = col_size + dcol_size + dw_size + db_size + gemm_size;
@@ -396,7 +406,7 @@ int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out,
 #pragma omp parallel num_threads(teams) if (teams > 1)
     {
         real *mine = scratch + (size_t)threads_index() * each;
-        backward_scratch b = {mine, mine + col_size, mine + col_size + dcol_size,
+        backward_scratch b = {direct, mine, mine + col_size, mine + col_size + dcol_size,
                               d_bias ? mine + col_size + dcol_size + dw_size : NULL,
                               mine + col_size + dcol_size + dw_size + db_size};
         memset(b.dw, 0, (dw_size + db_size) * sizeof(real));

@@ -302,6 +302,12 @@ def build_cases():
         (1, 32, 8, 9, 16, 3, 1, 0, 1, False),
         (1, 24, 5, 6, 17, 3, 1, 2, 1, False),
         (4, 16, 31, 33, 16, 3, 1, 1, 1, False),  # 12 chunks of tiles: each thread takes whole ones
+        # the weight gradient read from the padded input (C_in a multiple of 16, C_out of 8): strided,
+        # 1x1 strided, 24 output channels (3 row blocks of 8), K = 9 x 48 in slices of 3 vectors
+        (2, 16, 9, 9, 32, 3, 2, 1, 1, False),
+        (2, 16, 9, 8, 32, 1, 2, 0, 1, True),
+        (2, 16, 7, 6, 24, 3, 1, 1, 1, False),
+        (2, 48, 6, 5, 8, 3, 1, 1, 1, False),
         (1, 128, 9, 9, 128, 3, 1, 1, 32, False),  # ResNeXt 32x4d
         (1, 128, 8, 8, 128, 3, 2, 1, 32, False),
         (1, 256, 7, 7, 256, 3, 1, 1, 64, False),  # ResNeXt 64x4d
