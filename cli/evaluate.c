@@ -10,8 +10,12 @@
 void topk_hits(const float *logits, int k, int64_t label, int *top1, int *top5)
 {
     int better = 0; /* classes scoring above the label (ties count against it, as torch.topk may) */
+    if (isnan(logits[label])) { /* NaN compares false with everything: it must not win */
+        *top1 = *top5 = 0;
+        return;
+    }
     for (int j = 0; j < k; j++)
-        if (j != label && logits[j] >= logits[label])
+        if (j != label && !(logits[j] < logits[label]))
             better++;
     *top1 = better == 0;
     *top5 = better < 5;

@@ -98,12 +98,20 @@ all_finite "$tmp/nan/checkpoint.safetensors" && ok "diverging weights: the kept 
   >/dev/null 2>"$tmp/err2"; s=$?
 grep -q "resuming $tmp/nan/checkpoint.safetensors at epoch 1" "$tmp/err2" && [ $s -lt 128 ] &&
   ok "diverging weights: the kept checkpoint loads for a resume" || bad "diverging weights: resume: $(cat "$tmp/err2")"
-# Checkpoints at epoch ends only: the loss turns NaN before any is written.
+# Checkpoints at epoch ends only: the loss (or, depending on rounding, the
+# weights at the first epoch's end) turns NaN before any is written.
 "$senet" train "${common[@]}" --epochs 2 --lr 1e6 --out "$tmp/nan2" 2>"$tmp/err"; s=$?
-[ $s -eq 1 ] && grep -Eq "the loss became -?nan at step [0-9]+ \(epoch 1, batch [0-9]+\)" "$tmp/err" &&
+[ $s -eq 1 ] && grep -Eq "(the loss became -?nan|the weights became NaN or infinite .*) at step [0-9]+ \((epoch 1, batch [0-9]+|end of epoch 1)\)" "$tmp/err" &&
   grep -q "No checkpoint was written yet" "$tmp/err" && grep -q -- "--lr 100000" "$tmp/err" &&
   ok "NaN loss before any checkpoint: exit 1, the step, start again with a lower lr" ||
   bad "NaN loss: exit $s: $(cat "$tmp/err")"
+! grep -Eq "test loss -?nan top-1 [1-9]" "$tmp/err" && ok "NaN outputs score no hits" ||
+  bad "NaN outputs counted as hits: $(grep 'test loss' "$tmp/err")"
+# An absurd rate makes the loss itself NaN mid-epoch, whatever the rounding.
+"$senet" train "${common[@]}" --epochs 2 --lr 1e30 --out "$tmp/nan3" 2>"$tmp/err"; s=$?
+[ $s -eq 1 ] && grep -Eq "the loss became -?nan at step [0-9]+ \(epoch 1, batch [0-9]+\)" "$tmp/err" &&
+  grep -q "No checkpoint was written yet" "$tmp/err" && ok "NaN loss mid-epoch: exit 1 naming the step and batch" ||
+  bad "NaN loss mid-epoch: exit $s: $(cat "$tmp/err")"
 
 # ---- Memory that cannot be had. Linux overcommits, so this batch (1536x1536
 # images: about 280 GB of activations) would be allocated and then killed

@@ -12,6 +12,7 @@
  * fixed thread count gives fixed results). With fewer images (batch 1
  * inference) the threads split each GEMM instead. */
 #include "conv2d.h"
+#include "conv2d_direct.h"
 #include "conv2d_grouped.h"
 #include "conv2d_wgrad.h"
 #include "conv2d_winograd.h"
@@ -175,10 +176,12 @@ static size_t packed_group_size(const conv2d_shape *s)
 
 /* How a shape's packed forward is computed; decided by the kernel's shape
  * alone, so that packing and forward agree whatever the batch. */
-typedef enum { METHOD_GEMM, METHOD_WINOGRAD, METHOD_GROUPED } conv_method;
+typedef enum { METHOD_GEMM, METHOD_WINOGRAD, METHOD_GROUPED, METHOD_DIRECT } conv_method;
 
 static conv_method method_of(const conv2d_shape *s)
 {
+    if (conv2d_direct_applies(s))
+        return METHOD_DIRECT;
     if (conv2d_winograd_applies(s))
         return METHOD_WINOGRAD;
     return conv2d_grouped_direct(s) ? METHOD_GROUPED : METHOD_GEMM;
@@ -189,6 +192,7 @@ size_t conv2d_packed_size(const conv2d_shape *s)
     switch (method_of(s)) {
     case METHOD_WINOGRAD: return conv2d_winograd_packed_size(s);
     case METHOD_GROUPED: return conv2d_grouped_packed_size(s);
+    case METHOD_DIRECT: return conv2d_direct_packed_size(s);
     default: return packed_group_size(s) * s->groups;
     }
 }
@@ -203,6 +207,10 @@ int conv2d_pack_weights(real *packed, const real *weight, const real *scale, con
                    : SENET_OK;
     if (method == METHOD_GROUPED) {
         conv2d_grouped_pack(packed, weight, scale, s);
+        return SENET_OK;
+    }
+    if (method == METHOD_DIRECT) {
+        conv2d_direct_pack(packed, weight, scale, s);
         return SENET_OK;
     }
     int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
@@ -266,6 +274,11 @@ int conv2d_forward_packed(real *out, const real *in, const real *packed, const r
         conv2d_grouped_forward(out, in, packed, bias, relu, s);
         return SENET_OK;
     }
+    if (method == METHOD_DIRECT)
+        return conv2d_direct_forward(out, in, packed, bias, relu, s)
+                   ? senet_fail(SENET_ERR_NOMEM, "conv2d: no memory for the padded input of a %d->%d convolution",
+                                s->c_in, s->c_out)
+                   : SENET_OK;
     int k = s->kh * s->kw * (s->c_in / s->groups);
     size_t p = (size_t)s->h_out * s->w_out;
     int threads = threads_get(), by_image = split_by_image(s);
@@ -369,6 +382,12 @@ static void backward_images(real *dimg, const real *dout, const real *img, int c
 int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out, const real *in,
                     const real *weight, const conv2d_shape *s)
 {
+    if (d_in && conv2d_direct_backward_data_applies(s)) {
+        /* First: it uses the scratch the weight gradient below takes over. */
+        if (conv2d_direct_backward_data(d_in, d_out, weight, s))
+            return senet_fail(SENET_ERR_NOMEM, "conv2d backward: no memory for the padded output gradient");
+        d_in = NULL;
+    }
     int cg = s->c_in / s->groups;
     int k = s->kh * s->kw * cg;
     size_t p = (size_t)s->h_out * s->w_out;

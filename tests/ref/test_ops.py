@@ -308,6 +308,10 @@ def build_cases():
         (2, 16, 9, 8, 32, 1, 2, 0, 1, True),
         (2, 16, 7, 6, 24, 3, 1, 1, 1, False),
         (2, 48, 6, 5, 8, 3, 1, 1, 1, False),
+        # direct kernels (16 or 32 output channels, and the data gradient at 16 or 32 input channels):
+        # padding 2 (the transposed convolution's 0), a 5x5 kernel, a row of 13 pixels (12 + 1)
+        (2, 16, 5, 6, 16, 3, 1, 2, 1, True),
+        (2, 32, 9, 13, 32, 5, 1, 2, 1, False),
         (1, 128, 9, 9, 128, 3, 1, 1, 32, False),  # ResNeXt 32x4d
         (1, 128, 8, 8, 128, 3, 2, 1, 32, False),
         (1, 256, 7, 7, 256, 3, 1, 1, 64, False),  # ResNeXt 64x4d
