@@ -318,14 +318,15 @@ typedef struct bn_op {
 static int bn_fwd(gc_case *c)
 {
     bn_op *p = c->op;
-    batchnorm_forward_train(c->out, p->mean, p->inv_std, p->x, p->gamma, p->beta, NULL, NULL, p->rows, p->c, NULL);
+    batchnorm_forward_train(c->out, p->mean, p->inv_std, p->x, p->gamma, p->beta, NULL, NULL, p->rows, p->c, 0, NULL);
     return SENET_OK;
 }
 
 static int bn_bwd(gc_case *c, const real *d_out)
 {
     bn_op *p = c->op;
-    batchnorm_backward(p->gx, p->ggamma, p->gbeta, d_out, p->x, p->mean, p->inv_std, p->gamma, p->rows, p->c, NULL);
+    batchnorm_backward(p->gx, p->ggamma, p->gbeta, d_out, NULL, p->x, p->mean, p->inv_std, p->gamma, p->rows, p->c,
+                       NULL);
     return SENET_OK;
 }
 

@@ -482,8 +482,10 @@ static void run_batchnorm(tensor_set *in, tensor_set *out, int train)
     real *dx = output(out, "d_x", 4, D(n), D(h), D(w), D(c));
     real *dg = output(out, "d_gamma", 1, D(c));
     real *db = output(out, "d_beta", 1, D(c));
-    batchnorm_forward_train(y, mean, inv_std, x, gamma, beta, rm_out, rv_out, rows, c, NULL);
-    batchnorm_backward(dx, dg, db, dy, x, mean, inv_std, gamma, rows, c, NULL);
+    /* relu=1: BN with the ReLU after it fused in, y = max(0, BN(x)), d_y the ReLU's output gradient */
+    int relu = atoi(param_str("relu", "0"));
+    batchnorm_forward_train(y, mean, inv_std, x, gamma, beta, rm_out, rv_out, rows, c, relu, NULL);
+    batchnorm_backward(dx, dg, db, dy, relu ? y : NULL, x, mean, inv_std, gamma, rows, c, NULL);
 }
 
 static void run_activation(tensor_set *in, tensor_set *out)

@@ -148,6 +148,11 @@ int net_check_memory(senet_net *net, const size_t *counts, int n, int h, int w, 
 int net_infer_prepare(senet_net *net);
 /* Layers after conv layer i that its inference product also does (0, 1 or 2). */
 int net_infer_fused(const senet_net *net, int i);
+/* Whether training fuses the ReLU after batch norm layer i into it: the
+ * forward writes max(0, BN) straight into the ReLU's output, and the
+ * backward masks the ReLU's output gradient as it reads it, so the BN's
+ * own output and its gradient are never stored. */
+int net_train_fused(const senet_net *net, int i);
 void net_infer_invalidate(senet_net *net);
 void net_infer_free(senet_net *net);
 

@@ -49,6 +49,11 @@ int net_infer_fused(const senet_net *net, int i)
     }
 }
 
+int net_train_fused(const senet_net *net, int i)
+{
+    return net->layers[i].kind == LAYER_BN && absorbs_next(net, i, LAYER_RELU);
+}
+
 static int plan_conv(senet_net *net, int i)
 {
     layer *l = &net->layers[i];

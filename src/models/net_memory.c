@@ -185,6 +185,9 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_t
     for (int a = 0; a < n_acts; a++)
         if (net->acts[a].grad_start < 0 && producer[a] >= 0)
             net->acts[a].grad_start = producer[a]; /* read by no layer: zeroes only */
+    for (int i = 0; i + 1 < n_layers; i++)
+        if (net_train_fused(net, i))
+            net->acts[net->layers[i].out].grad_start = -1; /* a BN fused with its ReLU: no gradient stored */
     int n_bufs = 0;
     /* Backward time runs from n_layers (the loss) down to 0. */
     for (int t = n_layers; t >= 0; t--) {
@@ -196,9 +199,12 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_t
                 return plan_failed(net, bufs, n_bufs, producer);
             owner[a] = b;
         }
-        /* After layer t's backward its output's gradient is spent. */
-        if (t < n_layers && owner[net->layers[t].out] >= 0)
+        /* After layer t's backward its output's gradient is spent, but a
+         * fused ReLU's only after the BN before it, which reads it. */
+        if (t < n_layers && owner[net->layers[t].out] >= 0 && !(t > 0 && net_train_fused(net, t - 1)))
             bufs[owner[net->layers[t].out]].free = 1;
+        if (t + 1 < n_layers && net_train_fused(net, t) && owner[net->layers[t + 1].out] >= 0)
+            bufs[owner[net->layers[t + 1].out]].free = 1;
     }
     if (dry) {
         *dry_total = buffers_total(bufs, n_bufs);

@@ -218,10 +218,13 @@ int net_forward(senet_net *net, int training)
         }
         case LAYER_BN:
             if (training) {
-                batchnorm_forward_train(out->data, l->saved_a, l->saved_b, in->data, param_of(net, l->p[0]),
+                int relu = net_train_fused(net, i);
+                real *y = relu ? net->acts[net->layers[i + 1].out].data : out->data;
+                batchnorm_forward_train(y, l->saved_a, l->saved_b, in->data, param_of(net, l->p[0]),
                                         param_of(net, l->p[1]), net_tensor_f32(net, l->p[2]),
-                                        net_tensor_f32(net, l->p[3]), rows, in->c, net_bn_sync(net));
+                                        net_tensor_f32(net, l->p[3]), rows, in->c, relu, net_bn_sync(net));
                 (*net_tensor_i64(net, l->p[4]))++;
+                i += relu;
             } else {
                 batchnorm_forward_eval(out->data, in->data, param_of(net, l->p[0]), param_of(net, l->p[1]),
                                        param_of(net, l->p[2]), param_of(net, l->p[3]), rows, in->c);
@@ -285,6 +288,8 @@ int net_backward(senet_net *net)
         layer *l = &net->layers[i];
         activation *in = &net->acts[l->in], *out = &net->acts[l->out];
         size_t rows = (size_t)n * in->h * in->w, count = rows * in->c;
+        if (l->kind == LAYER_RELU && i > 0 && net_train_fused(net, i - 1))
+            continue; /* the BN before it does its backward */
         real *d_in = l->in == net->input_act ? NULL : in->grad;
         /* Gradients accumulate; one that starts life here starts at zero
          * (its buffer is shared with gradients that are spent). */
@@ -299,10 +304,14 @@ int net_backward(senet_net *net)
             TRY(conv2d_backward(d_in, grad_of(net, l->p[0]), NULL, out->grad, in->data, param_of(net, l->p[0]), &s));
             break;
         }
-        case LAYER_BN:
-            batchnorm_backward(d_in, grad_of(net, l->p[0]), grad_of(net, l->p[1]), out->grad, in->data, l->saved_a,
-                               l->saved_b, param_of(net, l->p[0]), rows, in->c, net_bn_sync(net));
+        case LAYER_BN: {
+            /* fused with its ReLU: the ReLU's output gradient, where its output is positive */
+            const activation *relu = net_train_fused(net, i) ? &net->acts[net->layers[i + 1].out] : NULL;
+            batchnorm_backward(d_in, grad_of(net, l->p[0]), grad_of(net, l->p[1]), relu ? relu->grad : out->grad,
+                               relu ? relu->data : NULL, in->data, l->saved_a, l->saved_b, param_of(net, l->p[0]),
+                               rows, in->c, net_bn_sync(net));
             break;
+        }
         case LAYER_RELU:
             activation_backward(d_in, out->grad, out->data, count, ACT_RELU);
             break;

@@ -7,6 +7,7 @@
 #include "../base/threads.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,11 +18,43 @@
 /* Two per-channel sums over the rows of a (rows, C), in one pass:
  *   b NULL:  s1[c] = sum_r (a - shift),  s2[c] = sum_r (a - shift)^2
  *   else:    s1[c] = sum_r a,            s2[c] = sum_r a * (b - shift)
- * with shift (C) NULL for 0.
+ * with shift (C) NULL for 0, and a taken as 0 where mask (rows, C), when
+ * not NULL, is not positive (a ReLU's output: its gradient passes only there).
  * Each thread sums a fixed block of rows; the blocks are added in thread
  * order, so a fixed thread count gives bit-identical results run to run. */
-static void channel_sums(double *s1, double *s2, const real *a, const real *b, const real *shift, size_t rows,
-                         int c)
+#ifdef SENET_REAL_DOUBLE
+typedef uint64_t real_bits;
+#else
+typedef uint32_t real_bits;
+#endif
+
+/* g where a ReLU's output y is positive, else 0. Its zeros are +0.0, with
+ * no bit set, so the bits are tested as integers: a float comparison may
+ * trap (on NaN), and then the compiler leaves the loops around it scalar. */
+static inline real passes(real g, const real *y)
+{
+    real_bits gb, yb;
+    memcpy(&gb, &g, sizeof gb);
+    memcpy(&yb, y, sizeof yb);
+    gb &= (real_bits)0 - (real_bits)(yb != 0);
+    memcpy(&g, &gb, sizeof g);
+    return g;
+}
+
+/* One row of channel_sums with a mask (and a shift), with restrict and no
+ * branch per element so that it vectorises. */
+static void masked_sums(double *restrict l1, double *restrict l2, const real *restrict a, const real *restrict mask,
+                        const real *restrict b, const real *restrict shift, int c)
+{
+    for (int j = 0; j < c; j++) {
+        double v = (double)passes(a[j], mask + j);
+        l1[j] += v;
+        l2[j] += v * ((double)b[j] - shift[j]);
+    }
+}
+
+static void channel_sums(double *s1, double *s2, const real *a, const real *mask, const real *b, const real *shift,
+                         size_t rows, int c)
 {
     int threads = threads_get();
     if ((size_t)threads > rows)
@@ -44,7 +77,9 @@ static void channel_sums(double *s1, double *s2, const real *a, const real *b, c
             size_t begin = rows * t / threads, end = rows * (t + 1) / threads;
             for (size_t r = begin; r < end; r++) {
                 const real *ar = a + r * c;
-                if (b) {
+                if (b && mask && shift) {
+                    masked_sums(l1, l2, ar, mask + r * c, b + r * c, shift, c);
+                } else if (b) {
                     const real *br = b + r * c;
                     for (int j = 0; j < c; j++) {
                         l1[j] += ar[j];
@@ -78,14 +113,14 @@ static void sync_sum(bn_sync *sync, double *v, size_t n)
 }
 
 void batchnorm_forward_train(real *y, real *mean, real *inv_std, const real *x, const real *gamma,
-                             const real *beta, real *running_mean, real *running_var, size_t rows, int c,
+                             const real *beta, real *running_mean, real *running_var, size_t rows, int c, int relu,
                              bn_sync *sync)
 {
     /* One pass around a shift every replica shares (the running mean, else
      * 0): the sums are in double, so Σ(x-k)^2 - (Σ(x-k))^2/n loses nothing
      * that matters unless the mean is some 10^6 standard deviations off k. */
     double sums[2 * c + 1]; /* Σ(x-k), Σ(x-k)^2, the row count: one message when synced */
-    channel_sums(sums, sums + c, x, NULL, running_mean, rows, c);
+    channel_sums(sums, sums + c, x, NULL, NULL, running_mean, rows, c);
     sums[2 * c] = (double)rows;
     sync_sum(sync, sums, 2 * (size_t)c + 1);
     double count = sums[2 * c];
@@ -107,8 +142,10 @@ void batchnorm_forward_train(real *y, real *mean, real *inv_std, const real *x, 
     }
 #pragma omp parallel for num_threads(threads_get()) schedule(static)
     for (size_t r = 0; r < rows; r++)
-        for (int j = 0; j < c; j++)
-            y[r * c + j] = x[r * c + j] * scale[j] + bias[j];
+        for (int j = 0; j < c; j++) {
+            real v = x[r * c + j] * scale[j] + bias[j];
+            y[r * c + j] = relu ? (v > 0 ? v : 0) : v;
+        }
 }
 
 void batchnorm_eval_affine(real *scale, real *shift, const real *gamma, const real *beta, const real *running_mean,
@@ -131,13 +168,13 @@ void batchnorm_forward_eval(real *y, const real *x, const real *gamma, const rea
             y[r * c + j] = x[r * c + j] * scale[j] + shift[j];
 }
 
-void batchnorm_backward(real *d_x, real *d_gamma, real *d_beta, const real *d_y, const real *x,
+void batchnorm_backward(real *d_x, real *d_gamma, real *d_beta, const real *d_y, const real *relu_y, const real *x,
                         const real *mean, const real *inv_std, const real *gamma, size_t rows, int c,
                         bn_sync *sync)
 {
     double sums[2 * c + 1]; /* sum dy, sum dy * (x - mean), row count: one message when synced */
     double *sum_dy = sums, *sum_dy_xc = sums + c;
-    channel_sums(sum_dy, sum_dy_xc, d_y, x, mean, rows, c); /* Σ dy, Σ dy * (x - mean) */
+    channel_sums(sum_dy, sum_dy_xc, d_y, relu_y, x, mean, rows, c); /* Σ dy, Σ dy * (x - mean) */
     for (int j = 0; j < c; j++) { /* this replica's share: the gradient all-reduce adds the others' */
         d_gamma[j] += (real)(sum_dy_xc[j] * inv_std[j]);
         d_beta[j] += (real)sum_dy[j];
@@ -156,7 +193,14 @@ void batchnorm_backward(real *d_x, real *d_gamma, real *d_beta, const real *d_y,
     if (!d_x)
         return;
 #pragma omp parallel for num_threads(threads_get()) schedule(static)
-    for (size_t r = 0; r < rows; r++)
-        for (int j = 0; j < c; j++)
-            d_x[r * c + j] += k1[j] * (d_y[r * c + j] - k2[j] - (x[r * c + j] - mean[j]) * k3[j]);
+    for (size_t r = 0; r < rows; r++) {
+        const real *dy = d_y + r * c, *xr = x + r * c, *yr = relu_y ? relu_y + r * c : NULL;
+        real *dx = d_x + r * c;
+        if (yr)
+            for (int j = 0; j < c; j++)
+                dx[j] += k1[j] * (passes(dy[j], yr + j) - k2[j] - (xr[j] - mean[j]) * k3[j]);
+        else
+            for (int j = 0; j < c; j++)
+                dx[j] += k1[j] * (dy[j] - k2[j] - (xr[j] - mean[j]) * k3[j]);
+    }
 }

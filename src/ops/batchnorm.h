@@ -24,9 +24,10 @@ typedef struct bn_sync {
 
 /* Train mode. x, y: (rows, C) with rows = N*H*W. Saves mean and inv_std (C)
  * for backward; updates running_mean/running_var (C) when they are not NULL.
+ * relu: y is max(0, BN(x)), the ReLU after it done in the same pass.
  * sync (NULL: this batch alone) makes the statistics those of all replicas' rows. */
 void batchnorm_forward_train(real *y, real *mean, real *inv_std, const real *x, const real *gamma,
-                             const real *beta, real *running_mean, real *running_var, size_t rows, int c,
+                             const real *beta, real *running_mean, real *running_var, size_t rows, int c, int relu,
                              bn_sync *sync);
 
 /* Eval mode: y = (x - running_mean) / sqrt(running_var + eps) * gamma + beta. */
@@ -39,8 +40,10 @@ void batchnorm_forward_eval(real *y, const real *x, const real *gamma, const rea
                             const real *running_mean, const real *running_var, size_t rows, int c);
 
 /* Train-mode backward. Accumulates d_x (may be NULL), d_gamma, d_beta; with
- * sync, the sums over rows that d_x needs run over all replicas' rows. */
-void batchnorm_backward(real *d_x, real *d_gamma, real *d_beta, const real *d_y, const real *x,
+ * sync, the sums over rows that d_x needs run over all replicas' rows.
+ * relu_y (may be NULL): the output of a ReLU fused after the BN, and d_y
+ * that ReLU's output gradient, which passes where relu_y is positive. */
+void batchnorm_backward(real *d_x, real *d_gamma, real *d_beta, const real *d_y, const real *relu_y, const real *x,
                         const real *mean, const real *inv_std, const real *gamma, size_t rows, int c,
                         bn_sync *sync);
 

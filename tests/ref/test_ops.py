@@ -114,7 +114,7 @@ def case_conv2d(n, c_in, h, w, c_out, k, stride, pad, groups, bias):
     return "conv2d", inputs, dict(stride=stride, pad=pad, groups=groups), want
 
 
-def case_batchnorm(n, c, h, w, train):
+def case_batchnorm(n, c, h, w, train, relu=False):
     bn = torch.nn.BatchNorm2d(c, eps=1e-5, momentum=0.1)
     with torch.no_grad():
         bn.weight.copy_(torch.rand(c) + 0.5)
@@ -133,6 +133,8 @@ def case_batchnorm(n, c, h, w, train):
         return "batchnorm_eval", inputs, {}, {"y": nhwc(y)}
     bn.train()
     y = bn(x)
+    if relu:  # the ReLU after it, fused into the BN in training
+        y = F.relu(y)
     dy = torch.randn_like(y)
     y.backward(dy)
     inputs["d_y"] = nhwc(dy)
@@ -141,7 +143,7 @@ def case_batchnorm(n, c, h, w, train):
     want = {"y": nhwc(y), "d_x": nhwc(x.grad), "d_gamma": npy(bn.weight.grad), "d_beta": npy(bn.bias.grad),
             "running_mean": npy(bn.running_mean), "running_var": npy(bn.running_var),
             "mean": npy(xd.mean(dim=(0, 2, 3))), "inv_std": npy(1 / torch.sqrt(var + 1e-5))}
-    return "batchnorm_train", inputs, {}, want
+    return "batchnorm_train", inputs, {"relu": 1} if relu else {}, want
 
 
 def case_activation(kind, shape):
@@ -328,6 +330,8 @@ def build_cases():
     for n, c, h, w in [(4, 16, 9, 9), (2, 32, 28, 28), (8, 8, 1, 1), (3, 64, 7, 5)]:
         add("batchnorm train %dx%dx%dx%d" % (n, c, h, w), case_batchnorm, n, c, h, w, True)
         add("batchnorm eval %dx%dx%dx%d" % (n, c, h, w), case_batchnorm, n, c, h, w, False)
+    for n, c, h, w in [(4, 16, 9, 9), (3, 64, 7, 5)]:
+        add("batchnorm train + relu %dx%dx%dx%d" % (n, c, h, w), case_batchnorm, n, c, h, w, True, True)
     for kind in ("relu", "sigmoid", "tanh"):
         add("%s 2x8x7x5" % kind, case_activation, kind, (2, 8, 7, 5))
     for n, c, h, w in [(1, 4, 112, 112), (1, 4, 113, 113), (2, 3, 7, 7), (2, 3, 8, 8)]:
