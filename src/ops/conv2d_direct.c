@@ -159,14 +159,18 @@ static row_fn row_for_isa(void)
     return direct_portable;
 }
 
-/* dst (H + 2 pad, W + 2 pad, C) = img (H, W, C) in a border of zeros. */
-static void pad_image(real *dst, const real *img, const conv2d_shape *s)
+void conv2d_pad_image(real *dst, const real *img, const conv2d_shape *s)
 {
-    size_t wp = (size_t)s->w + 2 * (size_t)s->pad, row = (size_t)s->w * s->c_in;
-    memset(dst, 0, ((size_t)s->h + 2 * (size_t)s->pad) * wp * s->c_in * sizeof(real));
-    for (int y = 0; y < s->h; y++)
-        memcpy(dst + ((y + (size_t)s->pad) * wp + (size_t)s->pad) * s->c_in, img + (size_t)y * row,
-               row * sizeof(real));
+    size_t c = (size_t)s->c_in, pad = (size_t)s->pad, wp = (size_t)s->w + 2 * pad, row = (size_t)s->w * c;
+    size_t border = pad * c; /* reals of zeros left and right of a row */
+    memset(dst, 0, pad * wp * c * sizeof(real)); /* the rows above */
+    for (size_t y = 0; y < (size_t)s->h; y++) {
+        real *line = dst + (y + pad) * wp * c;
+        memset(line, 0, border * sizeof(real));
+        memcpy(line + border, img + y * row, row * sizeof(real));
+        memset(line + border + row, 0, border * sizeof(real));
+    }
+    memset(dst + (s->h + pad) * wp * c, 0, pad * wp * c * sizeof(real)); /* the rows below */
 }
 
 /* out = (or += with add) conv(in, packed) + bias, ReLU when relu. Threads
@@ -193,7 +197,7 @@ static int run(real *out, const real *in, const real *packed, const real *bias, 
             real *mine = padded + (size_t)threads_index() * image;
 #pragma omp for schedule(static)
             for (int n = 0; n < s->n; n++) {
-                pad_image(mine, in + n * in_image, s);
+                conv2d_pad_image(mine, in + n * in_image, s);
                 for (int oh = 0; oh < s->h_out; oh++)
                     row(out + ((size_t)n * s->h_out + oh) * out_row, mine + oh * row_step, s->w_out, packed, bias, relu,
                         add, &g);
@@ -201,7 +205,7 @@ static int run(real *out, const real *in, const real *packed, const real *bias, 
         } else {
             for (int n = 0; n < s->n; n++) {
 #pragma omp single
-                pad_image(padded, in + n * in_image, s);
+                conv2d_pad_image(padded, in + n * in_image, s);
 #pragma omp for schedule(static)
                 for (int oh = 0; oh < s->h_out; oh++)
                     row(out + ((size_t)n * s->h_out + oh) * out_row, padded + oh * row_step, s->w_out, packed, bias,

@@ -9,6 +9,10 @@
 
 #include "conv2d.h"
 
+/* dst (H + 2 pad, W + 2 pad, C_in) = one image (H, W, C_in) of the shape's
+ * input in a border of zeros (the direct kernels' input; conv2d_wgrad's too). */
+void conv2d_pad_image(real *dst, const real *img, const conv2d_shape *s);
+
 /* Whether the forward of this shape is direct: one group, C_out 16 or 32,
  * not a 1x1 stride-1 layer (whose input already is the GEMM's matrix).
  * Depends on the kernel's shape only, as the packing must agree. */

@@ -10,6 +10,7 @@
  * loads of the input feed up to 24 FMAs. A vector never straddles two taps:
  * C_in is a multiple of 16 lanes. */
 #include "conv2d_wgrad.h"
+#include "conv2d_direct.h"
 
 #include "../kernels/gemm.h"
 
@@ -112,14 +113,9 @@ static block_fn block_for_isa(int *width)
 void conv2d_wgrad_direct(real *dw, const real *d_out, const real *img, int count, const conv2d_shape *s,
                          real *padded)
 {
-    size_t wp = (size_t)s->w + 2 * (size_t)s->pad, image = padded_image(s), row = (size_t)s->w * s->c_in;
-    for (int i = 0; i < count; i++) { /* padded (count, H + 2 pad, W + 2 pad, C_in) */
-        real *dst = padded + i * image;
-        memset(dst, 0, image * sizeof(real));
-        for (int y = 0; y < s->h; y++)
-            memcpy(dst + ((y + (size_t)s->pad) * wp + (size_t)s->pad) * s->c_in,
-                   img + ((size_t)i * s->h + y) * row, row * sizeof(real));
-    }
+    size_t wp = (size_t)s->w + 2 * (size_t)s->pad, image = padded_image(s);
+    for (int i = 0; i < count; i++) /* padded (count, H + 2 pad, W + 2 pad, C_in) */
+        conv2d_pad_image(padded + i * image, img + (size_t)i * s->h * s->w * s->c_in, s);
     walk g = {count, s->h_out, s->w_out, s->c_out, image, (size_t)s->stride * wp * s->c_in,
               (size_t)s->stride * s->c_in};
     int width, k = s->kh * s->kw * s->c_in;
