@@ -20,6 +20,13 @@ target_include_directories(op_runner PRIVATE ${PROJECT_SOURCE_DIR}/src)
 
 add_test(NAME torch_ops COMMAND ${SENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref/test_ops.py
   --runner $<TARGET_FILE:op_runner>)
+# The same comparisons with the AVX2 and the portable kernels (GEMM, Winograd
+# transforms, direct and weight-gradient convolutions all follow SENET_ISA).
+foreach(isa avx2 portable)
+  add_test(NAME torch_ops_${isa} COMMAND ${SENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref/test_ops.py
+    --runner $<TARGET_FILE:op_runner>)
+  set_tests_properties(torch_ops_${isa} PROPERTIES ENVIRONMENT SENET_ISA=${isa})
+endforeach()
 
 # gemm() picks its micro-kernel once per process from SENET_ISA, hence one
 # test per kernel.
