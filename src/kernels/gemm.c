@@ -415,17 +415,24 @@ void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const
         return;
     }
     int n_panels = (n + NR - 1) / NR;
+    /* Row blocks of equal size (in whole micro-tiles) rather than MC and a
+     * remainder: 196 rows of a 14x14 map were 96 + 96 + 4, and the thread
+     * that drew the 4-row blocks idled (1.54x on 2 threads instead of 1.9x). */
     int m_blocks = (m + MC - 1) / MC;
+    int mc_step = ((m + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
+    m_blocks = (m + mc_step - 1) / mc_step;
     /* Column blocks narrower than NC when there are too few blocks to keep
      * every thread busy (batch 1: 49 pixels x 512 channels is one block). */
     int nc_step = NC;
     while (threads > 1 && nc_step > NR && (long long)m_blocks * ((n + nc_step - 1) / nc_step) < 4LL * threads)
         nc_step /= 2;
     int n_blocks = (n + nc_step - 1) / nc_step;
-#pragma omp parallel for collapse(2) schedule(static) num_threads(threads) if (threads > 1)
+    /* Dynamic: the blocks still differ (the last row and column blocks are
+     * short), and which thread computes a block does not change its sums. */
+#pragma omp parallel for collapse(2) schedule(dynamic) num_threads(threads) if (threads > 1)
     for (int ib = 0; ib < m_blocks; ib++) {
         for (int jb = 0; jb < n_blocks; jb++) {
-            int i0 = ib * MC, mc = m - i0 < MC ? m - i0 : MC;
+            int i0 = ib * mc_step, mc = m - i0 < mc_step ? m - i0 : mc_step;
             int j0 = jb * nc_step, nc = n - j0 < nc_step ? n - j0 : nc_step;
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = k - p0 < KC ? k - p0 : KC, last = p0 + kc == k;
