@@ -64,6 +64,7 @@ typedef struct layer {
     real *packed;       /* weights permuted, BN-scaled and packed; NULL: no plan */
     real *folded_bias;  /* (c_out) the folded BN shift, or NULL */
     int fused;          /* inference: following layers this one also does (net_infer_fused) */
+    int train_fused;    /* training: a BN whose ReLU it also does (net_train_fused) */
 } layer;
 
 typedef struct activation {
@@ -153,6 +154,9 @@ int net_infer_fused(const senet_net *net, int i);
  * backward masks the ReLU's output gradient as it reads it, so the BN's
  * own output and its gradient are never stored. */
 int net_train_fused(const senet_net *net, int i);
+/* Decides that once per net, after it is built (the graph does not change;
+ * the question is asked for every layer of every step). */
+void net_mark_train_fused(senet_net *net);
 void net_infer_invalidate(senet_net *net);
 void net_infer_free(senet_net *net);
 

@@ -331,5 +331,7 @@ int net_build(senet_net *net)
     }
     b.stage = 5;
     net->logits_act = head(&b, x);
+    if (b.status == SENET_OK)
+        net_mark_train_fused(net);
     return b.status;
 }

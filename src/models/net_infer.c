@@ -49,10 +49,13 @@ int net_infer_fused(const senet_net *net, int i)
     }
 }
 
-int net_train_fused(const senet_net *net, int i)
+void net_mark_train_fused(senet_net *net)
 {
-    return net->layers[i].kind == LAYER_BN && absorbs_next(net, i, LAYER_RELU);
+    for (int i = 0; i < net->num_layers; i++)
+        net->layers[i].train_fused = net->layers[i].kind == LAYER_BN && absorbs_next(net, i, LAYER_RELU);
 }
+
+int net_train_fused(const senet_net *net, int i) { return net->layers[i].train_fused; }
 
 static int plan_conv(senet_net *net, int i)
 {
