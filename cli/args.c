@@ -217,6 +217,18 @@ senet_net *open_net(const char *command, const senet_config *cfg, const char *we
     return net;
 }
 
+senet_net *open_frozen_net(const char *command, const senet_config *cfg, const char *weights)
+{
+    senet_net *net = open_net(command, cfg, weights);
+    int status = net ? senet_net_freeze(net) : SENET_OK;
+    if (status) {
+        cli_error(command, "", status);
+        senet_net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
 int apply_threads(const char *command, long threads)
 {
     if (threads < 0 || threads > 1024) {

@@ -49,6 +49,9 @@ int net_config_from_options(const net_options *o, senet_config *cfg);
 /* Creates the net that cfg describes and, when weights is not NULL, loads
  * them; prints the error and returns NULL on failure. */
 senet_net *open_net(const char *command, const senet_config *cfg, const char *weights);
+/* open_net for a command that only runs eval-mode forwards: the net keeps
+ * its packed weights alone (senet_net_freeze). */
+senet_net *open_frozen_net(const char *command, const senet_config *cfg, const char *weights);
 
 /* Applies --threads (0: all cores); prints an error and returns -1 when out of range. */
 int apply_threads(const char *command, long threads);

@@ -132,6 +132,8 @@ int cmd_bench(int argc, char **argv)
     int status = senet_net_describe(model, h, w, &macs, NULL, NULL);
     if (!status)
         status = senet_net_init(model, (uint64_t)seed);
+    if (!status && !train)
+        status = senet_net_freeze(model); /* as an inference-only program would run it */
     if (status) {
         cli_error("bench", "", status);
         senet_net_free(model);

@@ -217,7 +217,7 @@ int cmd_classify(int argc, char **argv)
     status = 1;
     if (class_names_for("classify", labels, cfg.num_classes, &names))
         goto done;
-    model = open_net("classify", &cfg, weights);
+    model = open_frozen_net("classify", &cfg, weights);
     if (!model)
         goto done;
     c.net = model;

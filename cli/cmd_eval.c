@@ -109,7 +109,7 @@ int cmd_eval(int argc, char **argv)
         dataset_free(ds);
         return 1;
     }
-    senet_net *model = open_net("eval", &cfg, weights);
+    senet_net *model = open_frozen_net("eval", &cfg, weights);
     loader *l = model ? data_loader("eval", ds, &prep, (int)batch, 0, 0) : NULL;
     int status = 1;
     if (l) {

@@ -33,7 +33,7 @@ int cmd_forward(int argc, char **argv)
     batch_file batch;
     if (batch_file_read("forward", input, 0, &batch))
         return 1;
-    senet_net *model = open_net("forward", &cfg, weights);
+    senet_net *model = open_frozen_net("forward", &cfg, weights);
     if (!model) {
         batch_file_free(&batch);
         return 1;

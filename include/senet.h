@@ -106,9 +106,18 @@ SENET_API int senet_net_save(const senet_net *net, const char *path);
 /* Eval mode: input (n, 3, h, w) NCHW, logits (n, num_classes). The first
  * call after the parameters change folds each batch norm into the
  * convolution before it and packs the weights (a second copy of the
- * convolution weights, kept until the parameters change again); the
+ * convolution weights, kept until the parameters change again;
+ * senet_net_freeze drops the first); the
  * activations share a few buffers sized for the batch. */
 SENET_API int senet_net_forward(senet_net *net, const float *input, int n, int h, int w, float *logits);
+
+/* For a process that only classifies: builds the eval-mode plan now and
+ * releases the convolution weights it was built from, so the net holds
+ * one copy of its weights instead of two. Afterwards the net runs
+ * senet_net_forward only; training, saving, and senet_net_params or
+ * senet_net_buffers fail with SENET_ERR_STATE until senet_net_load or
+ * senet_net_init gives it weights again. */
+SENET_API int senet_net_freeze(senet_net *net);
 
 /* Train mode: forward with batch statistics (updating the running ones),
  * softmax cross-entropy with label smoothing, then backward. The gradients

@@ -1,10 +1,14 @@
 /* Aligned allocation with overflow checks. */
-#define _POSIX_C_SOURCE 200112L
+#define _DEFAULT_SOURCE /* madvise */
 #include "alloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 void *aligned_alloc_checked(size_t bytes)
 {
@@ -37,4 +41,20 @@ size_t size_mul(size_t a, size_t b, int *overflow)
         return 0;
     }
     return a * b;
+}
+
+void release_pages(const void *p, size_t bytes)
+{
+#ifdef __linux__
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0 || !p)
+        return;
+    uintptr_t begin = ((uintptr_t)p + (uintptr_t)page - 1) / (uintptr_t)page * (uintptr_t)page;
+    uintptr_t end = ((uintptr_t)p + bytes) / (uintptr_t)page * (uintptr_t)page;
+    if (end > begin)
+        madvise((void *)begin, end - begin, MADV_DONTNEED); /* advice: a failure only keeps the pages */
+#else
+    (void)p;
+    (void)bytes;
+#endif
 }

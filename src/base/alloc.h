@@ -14,6 +14,12 @@ void *aligned_alloc_checked(size_t bytes);
 void *aligned_calloc_checked(size_t count, size_t size);
 void aligned_free(void *p);
 
+/* Hands the whole pages inside [p, p + bytes) back to the system, so they
+ * leave the resident set: anonymous memory reads as zeros afterwards, a
+ * file mapping reads the file again. For memory that will not be read (or
+ * may be read again from its file); a no-op where the system lacks it. */
+void release_pages(const void *p, size_t bytes);
+
 /* a * b, or 0 with *overflow set when it does not fit. */
 size_t size_mul(size_t a, size_t b, int *overflow);
 

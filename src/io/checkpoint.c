@@ -112,7 +112,7 @@ int senet_checkpoint_load(senet_net *net, const char *path, senet_checkpoint_inf
 {
     safetensors_file *f = NULL;
     TRY(safetensors_open(path, &f));
-    net_infer_invalidate(net);
+    net_weights_replaced(net);
     int status = SENET_OK;
     const char *format = safetensors_metadata_get(f, "format");
     const char *config = safetensors_metadata_get(f, "config");

@@ -1,7 +1,9 @@
 /* The safetensors reader (the writer is safetensors_write.c).
  *
- * The reader loads the whole file into one buffer (a later change may mmap
- * it) and keeps the parsed header alive for the metadata strings. Element
+ * The reader maps the file (reading it into a buffer where it cannot) and
+ * keeps the parsed header alive for the metadata strings. The pages of a
+ * tensor are released once it is read, so that loading weights holds about
+ * one copy of them, not two. Element
  * bytes are decoded explicitly as little-endian and never through a cast
  * pointer, since the data section may start at any byte offset. */
 #define _POSIX_C_SOURCE 200809L
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +38,7 @@ static const struct {
 struct safetensors_file {
     char *path;
     unsigned char *bytes;          /* the whole file */
+    int mapped;                    /* bytes is a read-only mapping, else a buffer */
     size_t size;
     const unsigned char *data;     /* the data section, inside bytes */
     size_t data_size;
@@ -123,6 +127,24 @@ static float half_to_float(uint16_t h)
 
 /* ---- Reading ---- */
 
+/* Maps the file, or reads it into a buffer where it cannot be mapped. */
+static int load_whole_file(safetensors_file *f, FILE *fp)
+{
+    void *map = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fileno(fp), 0);
+    if (map != MAP_FAILED) {
+        f->bytes = map;
+        f->mapped = 1;
+        return SENET_OK;
+    }
+    if (!(f->bytes = aligned_alloc_checked(f->size)))
+        return senet_fail(SENET_ERR_NOMEM, "%s: cannot allocate %zu bytes to read the file", f->path, f->size);
+    size_t got = fread(f->bytes, 1, f->size, fp);
+    if (got != f->size)
+        return senet_fail(SENET_ERR_IO, "%s: read %zu of %zu bytes: %s", f->path, got, f->size,
+                          ferror(fp) ? strerror(errno) : "the file shrank while reading");
+    return SENET_OK;
+}
+
 static int read_whole_file(safetensors_file *f)
 {
     FILE *fp = fopen(f->path, "rb");
@@ -137,15 +159,12 @@ static int read_whole_file(safetensors_file *f)
     else if (st.st_size < 8)
         status = senet_fail(SENET_ERR_FORMAT, "%s: file of %lld bytes is too short for the 8-byte header length",
                             f->path, (long long)st.st_size);
-    else if ((uint64_t)st.st_size > SIZE_MAX || !(f->bytes = aligned_alloc_checked((size_t)st.st_size)))
-        status = senet_fail(SENET_ERR_NOMEM, "%s: cannot allocate %lld bytes to read the file", f->path,
+    else if ((uint64_t)st.st_size > SIZE_MAX)
+        status = senet_fail(SENET_ERR_NOMEM, "%s: a file of %lld bytes does not fit in memory", f->path,
                             (long long)st.st_size);
     if (status == SENET_OK) {
         f->size = (size_t)st.st_size;
-        size_t got = fread(f->bytes, 1, f->size, fp);
-        if (got != f->size)
-            status = senet_fail(SENET_ERR_IO, "%s: read %zu of %zu bytes: %s", f->path, got, f->size,
-                                ferror(fp) ? strerror(errno) : "the file shrank while reading");
+        status = load_whole_file(f, fp);
     }
     fclose(fp);
     return status;
@@ -423,7 +442,10 @@ void safetensors_close(safetensors_file *f)
     free(f->metadata);
     free(f->by_name);
     free(f->tensors);
-    aligned_free(f->bytes);
+    if (f->mapped)
+        munmap(f->bytes, f->size);
+    else
+        aligned_free(f->bytes);
     free(f->path);
     free(f);
 }
@@ -489,9 +511,17 @@ static int check_read(const safetensors_file *f, const st_tensor *t, const void 
     return SENET_OK;
 }
 
-int safetensors_read_f32(const safetensors_file *f, const st_tensor *t, float *dst, size_t count)
+/* A tensor's bytes leave the resident set once read (a mapping reads them
+ * again from the file if asked twice). */
+static int release_tensor(const safetensors_file *f, const st_tensor *t, int status)
 {
-    TRY(check_read(f, t, dst, count, "safetensors_read_f32"));
+    if (f->mapped)
+        release_pages(f->data + t->begin, t->end - t->begin);
+    return status;
+}
+
+static int decode_f32(const safetensors_file *f, const st_tensor *t, float *dst, size_t count)
+{
     const unsigned char *p = f->data + t->begin;
     switch (t->dtype) {
     case ST_F32:
@@ -523,9 +553,14 @@ int safetensors_read_f32(const safetensors_file *f, const st_tensor *t, float *d
     }
 }
 
-int safetensors_read_i64(const safetensors_file *f, const st_tensor *t, int64_t *dst, size_t count)
+int safetensors_read_f32(const safetensors_file *f, const st_tensor *t, float *dst, size_t count)
 {
-    TRY(check_read(f, t, dst, count, "safetensors_read_i64"));
+    TRY(check_read(f, t, dst, count, "safetensors_read_f32"));
+    return release_tensor(f, t, decode_f32(f, t, dst, count));
+}
+
+static int decode_i64(const safetensors_file *f, const st_tensor *t, int64_t *dst, size_t count)
+{
     const unsigned char *p = f->data + t->begin;
     switch (t->dtype) {
     case ST_I64:
@@ -573,4 +608,10 @@ int safetensors_read_i64(const safetensors_file *f, const st_tensor *t, int64_t 
         return senet_fail(SENET_ERR_SHAPE, "%s: tensor '%s' is %s, not an integer dtype that fits int64", f->path, t->name,
                           st_dtype_name(t->dtype));
     }
+}
+
+int safetensors_read_i64(const safetensors_file *f, const st_tensor *t, int64_t *dst, size_t count)
+{
+    TRY(check_read(f, t, dst, count, "safetensors_read_i64"));
+    return release_tensor(f, t, decode_i64(f, t, dst, count));
 }

@@ -93,7 +93,7 @@ int senet_net_load(senet_net *net, const char *path)
 {
     safetensors_file *f = NULL;
     TRY(safetensors_open(path, &f));
-    net_infer_invalidate(net); /* even a failed load may have written some tensors */
+    net_weights_replaced(net); /* even a failed load may have written some tensors */
     int status = weights_load_from(net, f);
     safetensors_close(f);
     return status;
@@ -102,6 +102,7 @@ int senet_net_load(senet_net *net, const char *path)
 int weights_save_metadata(const senet_net *net, const char *path, const st_write_entry *extra, int num_extra,
                           const char *const *keys, const char *const *values, int num_metadata)
 {
+    TRY(net_check_not_frozen(net, "saving the weights"));
     st_write_entry *entries = calloc((size_t)net->num_entries + (size_t)num_extra, sizeof *entries);
     if (!entries)
         return senet_fail(SENET_ERR_NOMEM, "out of memory");

@@ -148,7 +148,7 @@ static void kaiming_fan_out(senet_net *net, int entry, uint64_t seed)
 
 int senet_net_init(senet_net *net, uint64_t seed)
 {
-    net_infer_invalidate(net);
+    net_weights_replaced(net);
     rng_seed(&net->dropout_rng, seed ^ 0x5eed5eedULL);
     memset(net->params, 0, net->num_params * sizeof(float));
     memset(net->counters, 0, net->num_counters * sizeof(int64_t));
@@ -264,6 +264,7 @@ int net_ensure_grads(senet_net *net)
 
 int senet_net_params(senet_net *net, float **params, float **grads, size_t *count)
 {
+    TRY(net_check_not_frozen(net, "senet_net_params"));
     TRY(net_ensure_grads(net));
     /* The caller may write the parameters through this pointer. */
     net_infer_invalidate(net);

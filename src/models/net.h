@@ -96,6 +96,7 @@ struct senet_net {
     int run_n, run_h, run_w, run_training;
     rng dropout_rng;
     int infer_ready;  /* the inference plan matches the parameters */
+    int frozen;       /* senet_net_freeze released the convolution weights */
     real **pool;      /* buffers the activations share (net_memory.c) */
     int pool_count;
     real **grad_pool; /* training: buffers the activation gradients share */
@@ -147,6 +148,10 @@ int net_check_memory(senet_net *net, const size_t *counts, int n, int h, int w, 
 /* The inference plan: built on the first eval-mode forward, marked stale by
  * anything that may change parameters or BN statistics (net_infer.c). */
 int net_infer_prepare(senet_net *net);
+/* SENET_ERR_STATE naming `what` when the net is frozen (its raw weights released). */
+int net_check_not_frozen(const senet_net *net, const char *what);
+/* The weights are being written anew (load, init): the net is no longer frozen. */
+void net_weights_replaced(senet_net *net);
 /* Layers after conv layer i that its inference product also does (0, 1 or 2). */
 int net_infer_fused(const senet_net *net, int i);
 /* Whether training fuses the ReLU after batch norm layer i into it: the

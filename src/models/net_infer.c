@@ -9,6 +9,7 @@
 #include "net.h"
 
 #include "../base/alloc.h"
+#include "../base/scratch.h"
 #include "../base/status.h"
 #include "../ops/batchnorm.h"
 #include "../ops/conv2d.h"
@@ -90,25 +91,75 @@ static int plan_conv(senet_net *net, int i)
     return status;
 }
 
-int net_infer_prepare(senet_net *net)
+/* A convolution's raw weights leave memory (senet_net_freeze). */
+static void release_conv_weights(senet_net *net, const layer *l)
+{
+    release_pages(net_tensor_f32(net, l->p[0]), net->entries[l->p[0]].numel * sizeof(float));
+}
+
+/* release_raw: each convolution's raw weights go as soon as they are packed,
+ * so that the two copies never coexist. */
+static int build_plan(senet_net *net, int release_raw)
 {
     if (net->infer_ready)
         return SENET_OK;
+    TRY(net_check_not_frozen(net, "rebuilding the inference plan"));
     for (int i = 0; i < net->num_layers; i++) {
         net->layers[i].fused = net_infer_fused(net, i);
         if (net->layers[i].kind != LAYER_CONV)
             continue;
         int status = plan_conv(net, i);
+        if (release_raw)
+            net->frozen = 1; /* set even on failure: some raw weights may be gone */
         if (status != SENET_OK) {
             net_infer_free(net);
             return status;
         }
+        if (release_raw)
+            release_conv_weights(net, &net->layers[i]);
     }
     net->infer_ready = 1;
     return SENET_OK;
 }
 
+int net_infer_prepare(senet_net *net) { return build_plan(net, 0); }
+
 void net_infer_invalidate(senet_net *net) { net->infer_ready = 0; }
+
+int net_check_not_frozen(const senet_net *net, const char *what)
+{
+    if (!net->frozen)
+        return SENET_OK;
+    return senet_fail(SENET_ERR_STATE,
+                      "%s needs the convolution weights, which senet_net_freeze released; load or initialise the "
+                      "weights again first",
+                      what);
+}
+
+void net_weights_replaced(senet_net *net)
+{
+    net_infer_invalidate(net);
+    net->frozen = 0;
+}
+
+int senet_net_freeze(senet_net *net)
+{
+    if (!net)
+        return senet_fail(SENET_ERR_ARGUMENT, "senet_net_freeze: net is NULL");
+    if (net->frozen)
+        return SENET_OK;
+    if (net->infer_ready) {
+        for (int i = 0; i < net->num_layers; i++)
+            if (net->layers[i].kind == LAYER_CONV)
+                release_conv_weights(net, &net->layers[i]);
+        net->frozen = 1;
+    } else {
+        TRY(build_plan(net, 1));
+    }
+    /* The BN, SE and classifier parameters are small and stay. */
+    scratch_release(); /* its largest block held one layer's transformed weights */
+    return SENET_OK;
+}
 
 void net_infer_free(senet_net *net)
 {

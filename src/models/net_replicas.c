@@ -55,6 +55,7 @@ int net_replica_loss(senet_net *net, real *d_logits, int n, int k, double *loss)
 
 int senet_net_buffers(senet_net *net, float **buffers, size_t *count)
 {
+    TRY(net_check_not_frozen(net, "senet_net_buffers"));
     net_infer_invalidate(net); /* the caller may write them, and eval mode folds them into its plan */
     *buffers = net->buffers;
     *count = net->num_buffers;

@@ -194,10 +194,12 @@ static se_shape se_shape_of(const senet_net *net, const layer *l)
 int net_forward(senet_net *net, int training)
 {
     int n = net->run_n;
-    if (training)
+    if (training) {
+        TRY(net_check_not_frozen(net, "training"));
         net_infer_invalidate(net); /* BN running statistics move */
-    else
+    } else {
         TRY(net_infer_prepare(net));
+    }
     for (int i = 0; i < net->num_layers; i++) {
         layer *l = &net->layers[i];
         activation *in = &net->acts[l->in], *out = &net->acts[l->out];

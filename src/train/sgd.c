@@ -18,6 +18,7 @@ int senet_sgd_step(senet_net *net, const senet_sgd_options *opt)
     if (!(opt->lr >= 0) || !(opt->momentum >= 0) || !(opt->weight_decay >= 0) || !isfinite(opt->lr))
         return senet_fail(SENET_ERR_ARGUMENT, "SGD: lr %g, momentum %g and weight decay %g must be finite and >= 0",
                           opt->lr, opt->momentum, opt->weight_decay);
+    TRY(net_check_not_frozen(net, "an SGD step"));
     net_infer_invalidate(net);
     TRY(net_ensure_grads(net));
     if (opt->nesterov && opt->momentum <= 0)
