@@ -108,7 +108,8 @@ SENET_API int senet_net_save(const senet_net *net, const char *path);
  * convolution before it and packs the weights (a second copy of the
  * convolution weights, kept until the parameters change again;
  * senet_net_freeze drops the first); the
- * activations share a few buffers sized for the batch. */
+ * activations share a few buffers, and a batch whose activations would
+ * pass 64 MB runs a few images per pass in them (the logits are the same). */
 SENET_API int senet_net_forward(senet_net *net, const float *input, int n, int h, int w, float *logits);
 
 /* For a process that only classifies: builds the eval-mode plan now and
@@ -125,8 +126,9 @@ SENET_API int senet_net_freeze(senet_net *net);
 SENET_API int senet_net_forward_backward(senet_net *net, const float *input, const int64_t *labels,
                                          int n, int h, int w, float label_smoothing, float *loss);
 
-/* The logits (n, num_classes) of the last forward or forward_backward call;
- * NULL before the first. Valid until the next call on the net. */
+/* The logits (n, num_classes) of the last senet_net_forward_backward call
+ * (senet_net_forward writes its own to the caller's array); NULL before the
+ * first or after an eval-mode forward. Valid until the next call on the net. */
 SENET_API const float *senet_net_last_logits(const senet_net *net, int *n);
 
 /* The flat trainable parameters and their gradients, in the same order.

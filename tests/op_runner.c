@@ -764,7 +764,7 @@ static void conv_case(int n, int h, int w, int c_in, int c_out, int kh, int stri
     for (size_t i = 0; i < w_count; i++)
         w_scaled[i] = wt[i] * scale[i / (w_count / c_out)];
     real *packed = aligned_alloc_checked(conv2d_packed_size(&s) * sizeof(real));
-    check(packed ? conv2d_pack_weights(packed, wt, scale, &s) : SENET_ERR_NOMEM);
+    check(packed ? conv2d_pack_weights(packed, wt, scale, &s, 0) : SENET_ERR_NOMEM);
     conv2d_forward_plain(y_plain, x, w_scaled, bias ? b : NULL, &s);
     for (size_t i = 0; i < out_count; i++)
         y_plain[i] = y_plain[i] > 0 ? y_plain[i] : 0;

@@ -382,18 +382,25 @@ size_t gemm_packed_b_size(int n, int k)
 
 /* K block p0 of the packed B starts at p0 * n_panels * NR: the blocks
  * before it are KC deep and n_panels * NR wide. */
-void gemm_pack_b(real *dst, int trans_b, int n, int k, const real *b, int ldb)
+void gemm_pack_b_columns(real *dst, int trans_b, int n, int k, int j_begin, int j_end, const real *b, int ldb)
 {
     int n_panels = (n + NR - 1) / NR;
     for (int p0 = 0; p0 < k; p0 += KC) {
         int kc = k - p0 < KC ? k - p0 : KC;
-        for (int jp = 0; jp < n_panels; jp++) {
-            int cols = n - jp * NR < NR ? n - jp * NR : NR;
-            pack_b_panel(dst + (size_t)p0 * n_panels * NR + (size_t)jp * NR * kc, b, ldb, trans_b, p0, kc, jp * NR,
-                         cols);
+        for (int jp = j_begin / NR; jp * NR < j_end; jp++) {
+            int cols = j_end - jp * NR < NR ? j_end - jp * NR : NR;
+            pack_b_panel(dst + (size_t)p0 * n_panels * NR + (size_t)jp * NR * kc, b, ldb, trans_b, p0, kc,
+                         jp * NR - j_begin, cols);
         }
     }
 }
+
+void gemm_pack_b(real *dst, int trans_b, int n, int k, const real *b, int ldb)
+{
+    gemm_pack_b_columns(dst, trans_b, n, k, 0, n, b, ldb);
+}
+
+int gemm_b_panel_width(void) { return NR; }
 
 /* With B packed beforehand there is no shared packing step, so one parallel
  * region covers the whole product: each thread owns whole C blocks and runs

@@ -27,6 +27,12 @@ size_t gemm_workspace_size(int n);
  * reals (64-byte aligned) hold op(B) (k x n) in the micro-kernel's panels. */
 size_t gemm_packed_b_size(int n, int k);
 void gemm_pack_b(real *dst, int trans_b, int n, int k, const real *b, int ldb);
+/* Columns [j_begin, j_end) of op(B) into their place in the packed B of n
+ * columns, from b holding those columns alone (column j_begin first);
+ * j_begin a multiple of gemm_b_panel_width(), j_end too unless it is n. So
+ * a large B can be packed a few panels at a time from a small copy. */
+void gemm_pack_b_columns(real *dst, int trans_b, int n, int k, int j_begin, int j_end, const real *b, int ldb);
+int gemm_b_panel_width(void);
 
 /* What a product does to C after the multiply: + bias per column, ReLU. */
 typedef struct gemm_epilogue {

@@ -210,10 +210,16 @@ static int check_batch(const senet_net *net, const float *input, int n, int h, i
 int senet_net_forward(senet_net *net, const float *input, int n, int h, int w, float *logits)
 {
     TRY(check_batch(net, input, n, h, w));
-    TRY(net_prepare(net, n, h, w, 0));
-    load_input_nchw(net, input, n, h, w);
-    TRY(net_forward(net, 0));
-    memcpy(logits, net->acts[net->logits_act].data, (size_t)n * net->cfg.num_classes * sizeof(float));
+    int per_pass = net_images_per_pass(net, n, h, w), k = net->cfg.num_classes;
+    size_t image = (size_t)3 * h * w;
+    for (int first = 0; first < n; first += per_pass) {
+        int count = n - first < per_pass ? n - first : per_pass;
+        TRY(net_prepare(net, count, h, w, 0)); /* a shorter last pass runs in the same buffers */
+        load_input_nchw(net, input + first * image, count, h, w);
+        TRY(net_forward(net, 0));
+        memcpy(logits + (size_t)first * k, net->acts[net->logits_act].data, (size_t)count * k * sizeof(float));
+    }
+    net->logits_valid = 0; /* senet_net_last_logits is for training steps */
     return SENET_OK;
 }
 
@@ -230,6 +236,7 @@ int senet_net_forward_backward(senet_net *net, const float *input, const int64_t
     TRY(net_ensure_grads(net));
     TRY(net_prepare(net, n, h, w, 1));
     load_input_nchw(net, input, n, h, w);
+    net->logits_valid = 1;
     TRY(net_forward(net, 1));
     TRY(net_replica_status(net));
     activation *logits = &net->acts[net->logits_act];
@@ -246,7 +253,7 @@ int senet_net_forward_backward(senet_net *net, const float *input, const int64_t
 
 const float *senet_net_last_logits(const senet_net *net, int *n)
 {
-    if (!net->run_n || !net->acts[net->logits_act].data)
+    if (!net->logits_valid || !net->run_n || !net->acts[net->logits_act].data)
         return NULL;
     *n = net->run_n;
     return net->acts[net->logits_act].data;

@@ -94,6 +94,8 @@ struct senet_net {
 
     /* the shape the activations are allocated for */
     int run_n, run_h, run_w, run_training;
+    int run_capacity; /* the batch the buffers hold; eval mode may run fewer (run_n) */
+    int logits_valid; /* the logits activation holds the last training step's (n = run_n) */
     rng dropout_rng;
     int infer_ready;  /* the inference plan matches the parameters */
     int frozen;       /* senet_net_freeze released the convolution weights */
@@ -125,6 +127,9 @@ int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws);
  * gradient when training); a no-op when the shape is unchanged. */
 int net_prepare(senet_net *net, int n, int h, int w, int training);
 void net_release_run(senet_net *net);
+/* Images per eval-mode pass for a batch of n: all of them unless their
+ * activations would pass 64 MB, then equal passes under it. */
+int net_images_per_pass(senet_net *net, int n, int h, int w);
 
 /* Activation memory plan: activations share buffers once their last reader
  * has run; in training what backward reads is kept to the end; in inference

@@ -58,7 +58,7 @@ void net_mark_train_fused(senet_net *net)
 
 int net_train_fused(const senet_net *net, int i) { return net->layers[i].train_fused; }
 
-static int plan_conv(senet_net *net, int i)
+static int plan_conv(senet_net *net, int i, int release_raw)
 {
     layer *l = &net->layers[i];
     conv2d_shape s = {1, 1, 1, l->c_in, l->c_out, l->kernel, l->kernel, l->stride, l->pad, l->groups, 0, 0};
@@ -75,7 +75,7 @@ static int plan_conv(senet_net *net, int i)
     if (!l->fused) {
         for (int c = 0; c < l->c_out; c++)
             l->folded_bias[c] = conv_bias ? conv_bias[c] : 0;
-        return conv2d_pack_weights(l->packed, weight, NULL, &s);
+        return conv2d_pack_weights(l->packed, weight, NULL, &s, release_raw);
     }
     const layer *bn = &net->layers[i + 1];
     real *scale = malloc((size_t)l->c_out * sizeof(real));
@@ -86,7 +86,7 @@ static int plan_conv(senet_net *net, int i)
     if (conv_bias)
         for (int c = 0; c < l->c_out; c++)
             l->folded_bias[c] += conv_bias[c] * scale[c];
-    int status = conv2d_pack_weights(l->packed, weight, scale, &s);
+    int status = conv2d_pack_weights(l->packed, weight, scale, &s, release_raw);
     free(scale);
     return status;
 }
@@ -108,7 +108,7 @@ static int build_plan(senet_net *net, int release_raw)
         net->layers[i].fused = net_infer_fused(net, i);
         if (net->layers[i].kind != LAYER_CONV)
             continue;
-        int status = plan_conv(net, i);
+        int status = plan_conv(net, i, release_raw);
         if (release_raw)
             net->frozen = 1; /* set even on failure: some raw weights may be gone */
         if (status != SENET_OK) {

@@ -66,6 +66,28 @@ static int read_by_backward(const senet_net *net, int act)
     return 0;
 }
 
+/* Inference: layer i with the `fused` layers after it is elementwise (an
+ * SE scale inside the residual add, an add), so its output may overwrite an
+ * input that nothing reads afterwards: the block's output takes the buffer
+ * of its last convolution's output, and a bottleneck needs two buffers of
+ * the block's width instead of three. That input's buffer, else -1. */
+static int reusable_input(const senet_net *net, int i, int fused, const int *last_use, const int *owner,
+                          const buffer *bufs, size_t need)
+{
+    const layer *l = &net->layers[i];
+    if (!(l->kind == LAYER_ADD || (l->kind == LAYER_SE && fused > 0)))
+        return -1;
+    for (int f = 0; f <= fused; f++) {
+        const layer *m = &net->layers[i + f];
+        int reads[2] = {m->in, m->kind == LAYER_ADD ? m->in2 : -1};
+        for (int r = 0; r < 2; r++)
+            if (reads[r] >= 0 && reads[r] != net->input_act && last_use[reads[r]] <= i + fused &&
+                owner[reads[r]] >= 0 && bufs[owner[reads[r]]].count >= need)
+                return owner[reads[r]];
+    }
+    return -1;
+}
+
 /* Hands the plan's buffers to the net (*pool, freed by net_release_run);
  * -1 when the list cannot be had. */
 static int keep_buffers(const buffer *bufs, int n_bufs, real ***pool, int *pool_count)
@@ -128,19 +150,22 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
     for (int i = 0; i < net->num_layers && status == SENET_OK; i++) {
         int fused = training ? 0 : net_infer_fused(net, i);
         int out = net->layers[i + fused].out;
-        int b = take_buffer(bufs, &n_bufs, counts[out], dry);
+        int b = training ? -1 : reusable_input(net, i, fused, last_use, owner, bufs, counts[out]);
+        if (b < 0)
+            b = take_buffer(bufs, &n_bufs, counts[out], dry);
         if (b < 0) {
             status = SENET_ERR_NOMEM;
             break;
         }
         owner[out] = b;
         /* Inputs whose last reader this was give their buffer back (after the
-         * output took one, so a layer never writes over its own input). */
+         * output took one, so that only an elementwise layer writes over its
+         * own input). */
         for (int f = 0; f <= fused; f++) {
             const layer *l = &net->layers[i + f];
             int reads[2] = {l->in, l->kind == LAYER_ADD ? l->in2 : -1};
             for (int r = 0; r < 2; r++)
-                if (reads[r] >= 0 && last_use[reads[r]] <= i + fused && owner[reads[r]] >= 0)
+                if (reads[r] >= 0 && last_use[reads[r]] <= i + fused && owner[reads[r]] >= 0 && owner[reads[r]] != b)
                     bufs[owner[reads[r]]].free = 1;
         }
         i += fused;

@@ -25,9 +25,12 @@ int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out,
 
 /* Inference with weights prepared once: permuted, scaled per output channel
  * (a folded batch norm; scale may be NULL) and packed for the GEMM.
- * conv2d_packed_size gives the reals `packed` needs. */
+ * conv2d_packed_size gives the reals `packed` needs. release: the raw
+ * weights are not read again (senet_net_freeze), and their pages go back to
+ * the system as they are packed, so two copies of a large layer never
+ * coexist. */
 size_t conv2d_packed_size(const conv2d_shape *s);
-int conv2d_pack_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s);
+int conv2d_pack_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s, int release);
 
 /* out = conv(in, packed) + bias (may be NULL), then ReLU when relu. */
 int conv2d_forward_packed(real *out, const real *in, const real *packed, const real *bias, int relu,

@@ -38,14 +38,22 @@ CASES = [
     ("se_resnet164", 40, 32, 10),
 ]
 
+# Batches whose activations pass the 64 MB that senet runs in one pass: it
+# splits them into passes (two, the last one image shorter), which must not
+# change the logits. (arch, height, width, num_classes, batch)
+BATCH_CASES = [
+    ("se_resnet20", 32, 32, 10, 401),
+    ("se_resnet50", 64, 64, 10, 101),
+]
 
-def forward_case(r, arch, h, w, k, se=None, seed=0, tol=TOL):
-    """Builds arch (with SE options se), runs both sides, compares logits. Returns a detail string."""
+
+def forward_case(r, arch, h, w, k, se=None, seed=0, tol=TOL, n=N):
+    """Builds arch (with SE options se), runs both sides on n images, compares logits. Returns a detail string."""
     se = se or {}
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed + 1)
     model = models.build(arch, k, **se)
-    x = torch.randn(N, 3, h, w, generator=gen)
+    x = torch.randn(n, 3, h, w, generator=gen)
     randomize_for_eval(model, gen, x)
     with torch.no_grad():
         ref = model(x).numpy()
@@ -126,6 +134,9 @@ def main():
     r = Runner(args)
     for arch, h, w, k in CASES:
         r.case("forward %s %dx%d K=%d" % (arch, h, w, k), forward_case, r, arch, h, w, k)
+    for arch, h, w, k, n in BATCH_CASES:
+        r.case("forward %s %dx%d K=%d, batch %d in passes" % (arch, h, w, k, n), forward_case, r, arch, h, w, k,
+               n=n)
 
     def drop(name):
         return lambda t: t.pop(name)
