@@ -2,6 +2,7 @@
  * interrupted (weights, BN statistics, momentum, dropout RNG), and a
  * checkpoint refuses to load into a different net or with bad metadata, and
  * one of a diverged (NaN) state is not written. */
+#include "check.h"
 #include "senet.h"
 
 #include <math.h>
@@ -9,18 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-static void check(int ok, const char *what)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL: %s (%s)\n", what, senet_last_error());
-    }
-}
 
 enum { N = 4, SIZE = 32 };
 
@@ -121,6 +110,5 @@ int main(void)
     unlink(path);
     unlink(bad);
     rmdir(dir);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return report();
 }

@@ -4,24 +4,13 @@
  * through `senet forward`, which freezes, against PyTorch); what needs the
  * released weights fails with SENET_ERR_STATE instead of reading zeros; and
  * loading weights makes the net whole again. */
+#include "check.h"
 #include "senet.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-static void check(int ok, const char *what)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL: %s (%s)\n", what, senet_last_error());
-    }
-}
 
 /* The call failed with SENET_ERR_STATE and a message that names freezing. */
 static int refused(int status)
@@ -81,6 +70,5 @@ int main(void)
 
     senet_net_free(net);
     remove(path);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return report();
 }
