@@ -3,9 +3,10 @@
  * each output takes the smallest free buffer that is large enough (or a new
  * one), and a buffer returns to the free list after its last reader, so a
  * ResNet runs in a few buffers the size of its largest activations.
- * Training keeps what backward reads to the end; the rest (a BN output that
- * only a ReLU reads, a residual sum) is shared the same way, and so are the
- * activation gradients, in backward order. */
+ * Training keeps what backward reads to the end; the rest (a residual sum,
+ * an SE output) is shared the same way, a BN output that its ReLU overwrites
+ * in the same pass gets no buffer, and the activation gradients share
+ * buffers in backward order. */
 #include "net.h"
 
 #include "../base/alloc.h"
@@ -21,13 +22,14 @@ typedef struct buffer {
 } buffer;
 
 /* The buffer of `need` elements for an output: best fit among the free
- * ones, else a new one (only counted, not allocated, when dry). -1 when
- * memory cannot be had. */
-static int take_buffer(buffer *bufs, int *n_bufs, size_t need, int dry)
+ * ones (one of that very size when `exact`), else a new one (only counted,
+ * not allocated, when dry). -1 when memory cannot be had. */
+static int take_buffer(buffer *bufs, int *n_bufs, size_t need, int exact, int dry)
 {
     int best = -1;
     for (int b = 0; b < *n_bufs; b++)
-        if (bufs[b].free && bufs[b].count >= need && (best < 0 || bufs[b].count < bufs[best].count))
+        if (bufs[b].free && bufs[b].count >= need && (!exact || bufs[b].count == need) &&
+            (best < 0 || bufs[b].count < bufs[best].count))
             best = b;
     if (best >= 0) {
         bufs[best].free = 0;
@@ -114,23 +116,16 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
 {
     int dry = dry_total != NULL;
     int n_acts = net->num_acts;
-    int *last_use = malloc((size_t)n_acts * 3 * sizeof(int));
+    int *last_use = malloc((size_t)n_acts * 2 * sizeof(int));
     buffer *bufs = calloc((size_t)n_acts, sizeof(buffer));
     if (!last_use || !bufs) {
         free(last_use);
         free(bufs);
         return senet_fail(SENET_ERR_NOMEM, "out of memory");
     }
-    int *needed = last_use + n_acts, *owner = needed + n_acts;
+    int *owner = last_use + n_acts;
     for (int a = 0; a < n_acts; a++)
-        last_use[a] = -1, needed[a] = 1, owner[a] = -1;
-    /* Outputs a fused convolution computes past are never written. */
-    for (int i = 0; i < net->num_layers && !training; i++) {
-        int fused = net_infer_fused(net, i);
-        for (int f = 0; f < fused; f++)
-            needed[net->layers[i + f].out] = 0;
-        i += fused;
-    }
+        last_use[a] = -1, owner[a] = -1;
     for (int i = 0; i < net->num_layers; i++) {
         const layer *l = &net->layers[i];
         last_use[l->in] = i > last_use[l->in] ? i : last_use[l->in];
@@ -143,16 +138,19 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
             if (read_by_backward(net, a))
                 last_use[a] = net->num_layers;
     int n_bufs = 0, status = SENET_OK;
-    int b_in = take_buffer(bufs, &n_bufs, counts[net->input_act], dry);
+    int b_in = take_buffer(bufs, &n_bufs, counts[net->input_act], 0, dry);
     owner[net->input_act] = b_in;
     if (b_in < 0)
         status = SENET_ERR_NOMEM;
     for (int i = 0; i < net->num_layers && status == SENET_OK; i++) {
-        int fused = training ? 0 : net_infer_fused(net, i);
+        /* A fused group writes only its last output; those it computes past get no buffer. */
+        int fused = training ? net_train_fused(net, i) : net_infer_fused(net, i);
         int out = net->layers[i + fused].out;
         int b = training ? -1 : reusable_input(net, i, fused, last_use, owner, bufs, counts[out]);
+        /* What lives to the end takes a buffer of its size: in a larger one the
+         * rest would be lost to the short-lived activations for good. */
         if (b < 0)
-            b = take_buffer(bufs, &n_bufs, counts[out], dry);
+            b = take_buffer(bufs, &n_bufs, counts[out], last_use[out] >= net->num_layers, dry);
         if (b < 0) {
             status = SENET_ERR_NOMEM;
             break;
@@ -219,7 +217,7 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_t
         for (int a = 0; a < n_acts; a++) {
             if (net->acts[a].grad_start != t || a == net->input_act)
                 continue;
-            int b = take_buffer(bufs, &n_bufs, counts[a], dry);
+            int b = take_buffer(bufs, &n_bufs, counts[a], 0, dry);
             if (b < 0)
                 return plan_failed(net, bufs, n_bufs, producer);
             owner[a] = b;
