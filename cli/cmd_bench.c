@@ -6,6 +6,7 @@
  * fraction of the machine's fp32 peak and the peak resident memory. */
 #include "args.h"
 #include "commands.h"
+#include "fma_peak.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -14,12 +15,6 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
-
-/* fp32 FMA peak of one core of the project's reference machine (2-core AMD
- * EPYC, AVX-512, under KVM), measured with a register-only FMA loop: 176
- * GFLOP/s on one core, 345 on both. The peak of a run is this times its
- * threads, capped at the cores online; --peak overrides it on other machines. */
-#define BENCH_PEAK_GFLOPS_PER_CORE 175.0
 
 /* Passes that take longer than this in total report progress on stderr. */
 #define BENCH_PROGRESS_SECONDS 10.0
@@ -71,7 +66,7 @@ int cmd_bench(int argc, char **argv)
     net_options net = {0};
     const char *size = NULL;
     long batch = 1, threads = 0, runs = 10, warmup = 2, seed = 0;
-    double peak_per_core = BENCH_PEAK_GFLOPS_PER_CORE;
+    double peak_per_core = 0; /* 0: measured (fma_peak.c) */
     int train = 0, json = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
@@ -82,7 +77,7 @@ int cmd_bench(int argc, char **argv)
         {"runs", OPT_INT, &runs, "timed passes (10)", "R"},
         {"warmup", OPT_INT, &warmup, "untimed passes first (2)", "W"},
         {"seed", OPT_INT, &seed, "seed of the weights, input and labels (0)", "SEED"},
-        {"peak", OPT_FLOAT, &peak_per_core, "fp32 peak GFLOP/s of one core (175: the reference machine)", "G"},
+        {"peak", OPT_FLOAT, &peak_per_core, "fp32 peak GFLOP/s of one core (default: measured, an FMA loop)", "G"},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},
     };
     int rc = parse_options("bench", "--arch A [--batch N] [--threads T] [--train] [--runs R] [options]", specs,
@@ -113,7 +108,7 @@ int cmd_bench(int argc, char **argv)
         fprintf(stderr, "senet bench: --seed %ld is out of range (>= 0)\n", seed);
         return 2;
     }
-    if (!(peak_per_core > 0)) {
+    if (!(peak_per_core >= 0)) {
         fprintf(stderr, "senet bench: --peak %g must be positive\n", peak_per_core);
         return 2;
     }
@@ -123,6 +118,10 @@ int cmd_bench(int argc, char **argv)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1)
         cores = 1;
+    /* The peak of a run: one core's times the threads, capped at the cores online. */
+    int peak_given = peak_per_core > 0;
+    if (!peak_given)
+        peak_per_core = fma_peak_gflops_per_core();
     double peak = peak_per_core * (nthreads < cores ? nthreads : cores);
 
     senet_net *model = open_net("bench", &cfg, NULL);
@@ -204,8 +203,9 @@ int cmd_bench(int argc, char **argv)
                train ? "training (forward, backward, SGD step)" : "inference (eval mode)", runs, warmup);
         printf("  time per batch   median %.2f ms, min %.2f ms\n", median, best);
         printf("  throughput       %.2f img/s\n", img_per_s);
-        printf("  compute          %.1f GFLOP/s = %.1f%% of peak (%.0f GFLOP/s; %.3f G multiply-adds per image%s)\n",
-               gflops, 100.0 * gflops / peak, peak, macs / 1e9, train ? ", x3 for training" : "");
+        printf("  compute          %.1f GFLOP/s = %.1f%% of peak (%.0f GFLOP/s%s; %.3f G multiply-adds per image%s)\n",
+               gflops, 100.0 * gflops / peak, peak, peak_given ? "" : ", measured", macs / 1e9,
+               train ? ", x3 for training" : "");
         printf("  peak RSS         %.1f MB\n", rss);
     }
 done:

@@ -57,10 +57,21 @@ done
 
 text=$("$senet" bench --arch se_resnet20 --runs 1 --warmup 0 --threads 1)
 if printf '%s\n' "$text" | grep -Eq 'median [0-9.]+ ms, min [0-9.]+ ms' &&
-   printf '%s\n' "$text" | grep -Eq 'of peak \(175 GFLOP/s' && printf '%s\n' "$text" | grep -Eq 'peak RSS +[0-9.]+ MB'; then
+   printf '%s\n' "$text" | grep -Eq 'of peak \([0-9]+ GFLOP/s, measured;' &&
+   printf '%s\n' "$text" | grep -Eq 'peak RSS +[0-9.]+ MB'; then
   pass
 else
   fail "text report: $text"
+fi
+# A given peak replaces the measured one: the fraction is GFLOP/s over it.
+json=$("$senet" bench --arch se_resnet20 --runs 1 --warmup 0 --threads 1 --peak 50 --json)
+peak=$(printf '%s\n' "$json" | grep -Eo '"peak_gflops": [0-9.]+' | sed 's/.*: //')
+gflops=$(printf '%s\n' "$json" | grep -Eo '"gflops": [0-9.]+' | sed 's/.*: //')
+fraction=$(printf '%s\n' "$json" | grep -Eo '"peak_fraction": [0-9.]+' | sed 's/.*: //')
+if awk -v p="$peak" -v g="$gflops" -v f="$fraction" 'BEGIN { d = f - g / 50; exit !(p == 50 && d < 1e-3 && d > -1e-3) }'; then
+  pass
+else
+  fail "--peak 50: $json"
 fi
 
 expect_status 0 '' -- "$senet" bench --help
@@ -68,6 +79,7 @@ expect_status 2 "unknown option '--bogus'" -- "$senet" bench --arch se_resnet20 
 expect_status 2 '--arch is required' -- "$senet" bench --runs 1
 expect_status 2 '--batch 0 is out of range' -- "$senet" bench --arch se_resnet20 --batch 0
 expect_status 2 '--runs 0 is out of range' -- "$senet" bench --arch se_resnet20 --runs 0
+expect_status 2 '--peak -1 must be positive' -- "$senet" bench --arch se_resnet20 --peak -1
 expect_status 2 '--warmup -1 is out of range' -- "$senet" bench --arch se_resnet20 --warmup -1
 expect_status 2 '--threads expects an integer' -- "$senet" bench --arch se_resnet20 --threads two
 expect_status 2 '--input-size expects' -- "$senet" bench --arch se_resnet20 --input-size 0
