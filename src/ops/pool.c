@@ -98,18 +98,25 @@ void maxpool_backward(real *d_x, const real *d_y, const int32_t *argmax, int n, 
             d_x[b * per_in + argmax[b * per_out + i]] += d_y[b * per_out + i];
 }
 
+/* Channels per task: an SE squeeze at batch 1 splits over threads too. */
+#define POOL_CHANNEL_BLOCK 64
+
 void global_avgpool_forward(real *y, const real *x, int n, int hw, int c)
 {
-#pragma omp parallel for num_threads(threads_get()) schedule(static) if (n > 1)
-    for (int b = 0; b < n; b++) {
-        double acc[c];
-        memset(acc, 0, sizeof acc);
-        for (int p = 0; p < hw; p++)
-            for (int ch = 0; ch < c; ch++)
-                acc[ch] += x[((size_t)b * hw + p) * c + ch];
-        for (int ch = 0; ch < c; ch++)
-            y[(size_t)b * c + ch] = (real)(acc[ch] / hw);
-    }
+    int blocks = (c + POOL_CHANNEL_BLOCK - 1) / POOL_CHANNEL_BLOCK;
+#pragma omp parallel for collapse(2) num_threads(threads_get()) schedule(static) if ((size_t)n * hw * c > 65536)
+    for (int b = 0; b < n; b++)
+        for (int k = 0; k < blocks; k++) {
+            int c0 = k * POOL_CHANNEL_BLOCK, count = c - c0 < POOL_CHANNEL_BLOCK ? c - c0 : POOL_CHANNEL_BLOCK;
+            double acc[POOL_CHANNEL_BLOCK] = {0};
+            for (int p = 0; p < hw; p++) {
+                const real *row = x + ((size_t)b * hw + p) * c + c0;
+                for (int ch = 0; ch < count; ch++)
+                    acc[ch] += row[ch];
+            }
+            for (int ch = 0; ch < count; ch++)
+                y[(size_t)b * c + c0 + ch] = (real)(acc[ch] / hw);
+        }
 }
 
 void global_avgpool_backward(real *d_x, const real *d_y, int n, int hw, int c)
