@@ -21,25 +21,44 @@ typedef struct buffer {
     int free;
 } buffer;
 
-/* The buffer of `need` elements for an output: best fit among the free
- * ones (one of that very size when `exact`), else a new one (only counted,
- * not allocated, when dry). -1 when memory cannot be had. */
-static int take_buffer(buffer *bufs, int *n_bufs, size_t need, int exact, int dry)
+/* The buffer of `need` elements for an output, while planning (buffers are
+ * allocated once the plan is whole, at their largest): the best fit among
+ * the free ones (one of that very size when `exact`), else the largest free
+ * one, grown, else a new one. Growing matters where activations get larger
+ * as the plan goes on (gradients, from the last stage back to the first):
+ * new buffers at every stage summed three of each stage's size. */
+static int take_buffer(buffer *bufs, int *n_bufs, size_t need, int exact)
 {
-    int best = -1;
-    for (int b = 0; b < *n_bufs; b++)
-        if (bufs[b].free && bufs[b].count >= need && (!exact || bufs[b].count == need) &&
-            (best < 0 || bufs[b].count < bufs[best].count))
-            best = b;
+    int best = -1, grow = -1;
+    for (int b = 0; b < *n_bufs; b++) {
+        if (!bufs[b].free)
+            continue;
+        if (bufs[b].count >= need) {
+            if ((!exact || bufs[b].count == need) && (best < 0 || bufs[b].count < bufs[best].count))
+                best = b;
+        } else if (grow < 0 || bufs[b].count > bufs[grow].count) {
+            grow = b;
+        }
+    }
+    if (best < 0)
+        best = grow;
     if (best >= 0) {
         bufs[best].free = 0;
+        if (bufs[best].count < need)
+            bufs[best].count = need;
         return best;
     }
-    real *data = dry ? NULL : aligned_alloc_checked(need * sizeof(real));
-    if (!data && !dry)
-        return -1;
-    bufs[*n_bufs] = (buffer){data, need, 0};
+    bufs[*n_bufs] = (buffer){NULL, need, 0};
     return (*n_bufs)++;
+}
+
+/* Allocates the planned buffers; -1 when memory cannot be had. */
+static int allocate_buffers(buffer *bufs, int n_bufs)
+{
+    for (int b = 0; b < n_bufs; b++)
+        if (!(bufs[b].data = aligned_alloc_checked(bufs[b].count * sizeof(real))))
+            return -1;
+    return 0;
 }
 
 /* Frees the buffers of a failed plan. */
@@ -94,7 +113,7 @@ static int reusable_input(const senet_net *net, int i, int fused, const int *las
  * -1 when the list cannot be had. */
 static int keep_buffers(const buffer *bufs, int n_bufs, real ***pool, int *pool_count)
 {
-    *pool = malloc((size_t)(n_bufs ? n_bufs : 1) * sizeof(real *));
+    *pool = malloc((size_t)(n_bufs > 0 ? n_bufs : 1) * sizeof(real *));
     if (!*pool)
         return -1;
     for (int b = 0; b < n_bufs; b++)
@@ -137,12 +156,9 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
         for (int a = 0; a < n_acts; a++)
             if (read_by_backward(net, a))
                 last_use[a] = net->num_layers;
-    int n_bufs = 0, status = SENET_OK;
-    int b_in = take_buffer(bufs, &n_bufs, counts[net->input_act], 0, dry);
-    owner[net->input_act] = b_in;
-    if (b_in < 0)
-        status = SENET_ERR_NOMEM;
-    for (int i = 0; i < net->num_layers && status == SENET_OK; i++) {
+    int n_bufs = 0;
+    owner[net->input_act] = take_buffer(bufs, &n_bufs, counts[net->input_act], 0);
+    for (int i = 0; i < net->num_layers; i++) {
         /* A fused group writes only its last output; those it computes past get no buffer. */
         int fused = training ? net_train_fused(net, i) : net_infer_fused(net, i);
         int out = net->layers[i + fused].out;
@@ -150,11 +166,7 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
         /* What lives to the end takes a buffer of its size: in a larger one the
          * rest would be lost to the short-lived activations for good. */
         if (b < 0)
-            b = take_buffer(bufs, &n_bufs, counts[out], last_use[out] >= net->num_layers, dry);
-        if (b < 0) {
-            status = SENET_ERR_NOMEM;
-            break;
-        }
+            b = take_buffer(bufs, &n_bufs, counts[out], last_use[out] >= net->num_layers);
         owner[out] = b;
         /* Inputs whose last reader this was give their buffer back (after the
          * output took one, so that only an elementwise layer writes over its
@@ -174,7 +186,7 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
         free(last_use);
         return SENET_OK;
     }
-    if (status != SENET_OK || keep_buffers(bufs, n_bufs, &net->pool, &net->pool_count) != 0)
+    if (allocate_buffers(bufs, n_bufs) != 0 || keep_buffers(bufs, n_bufs, &net->pool, &net->pool_count) != 0)
         return plan_failed(net, bufs, n_bufs, last_use);
     for (int a = 0; a < n_acts; a++)
         net->acts[a].data = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
@@ -217,10 +229,7 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_t
         for (int a = 0; a < n_acts; a++) {
             if (net->acts[a].grad_start != t || a == net->input_act)
                 continue;
-            int b = take_buffer(bufs, &n_bufs, counts[a], 0, dry);
-            if (b < 0)
-                return plan_failed(net, bufs, n_bufs, producer);
-            owner[a] = b;
+            owner[a] = take_buffer(bufs, &n_bufs, counts[a], 0);
         }
         /* After layer t's backward its output's gradient is spent, but a
          * fused ReLU's only after the BN before it, which reads it. */
@@ -235,7 +244,7 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_t
         free(producer);
         return SENET_OK;
     }
-    if (keep_buffers(bufs, n_bufs, &net->grad_pool, &net->grad_pool_count) != 0)
+    if (allocate_buffers(bufs, n_bufs) != 0 || keep_buffers(bufs, n_bufs, &net->grad_pool, &net->grad_pool_count) != 0)
         return plan_failed(net, bufs, n_bufs, producer);
     for (int a = 0; a < n_acts; a++)
         net->acts[a].grad = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
