@@ -111,6 +111,23 @@ static inline __attribute__((always_inline)) void input_transform(real *restrict
     }
 }
 
+/* o[i*2+j] = (A^T m A)[i][j] + b for channel c of a tile's M rows. */
+static inline __attribute__((always_inline)) void tile_outputs(real o[4], const real *m, size_t m_stride, int c,
+                                                               real b)
+{
+    real a[2][4]; /* A^T m */
+    for (int col = 0; col < 4; col++) {
+        real m0 = m[col * m_stride + c], m1 = m[(4 + col) * m_stride + c];
+        real m2 = m[(8 + col) * m_stride + c], m3 = m[(12 + col) * m_stride + c];
+        a[0][col] = m0 + m1 + m2;
+        a[1][col] = m1 - m2 - m3;
+    }
+    for (int i = 0; i < 2; i++) {
+        o[i * 2] = a[i][0] + a[i][1] + a[i][2] + b;
+        o[i * 2 + 1] = a[i][1] - a[i][2] - a[i][3] + b;
+    }
+}
+
 /* output_transform for a tile whose four outputs are all inside the map,
  * with bias and ReLU known at compile time: a loop with no branch and no
  * aliasing, which vectorises (the general one stays scalar). */
@@ -119,16 +136,8 @@ static inline __attribute__((always_inline)) void output_transform_whole(
     size_t m_stride, const real *restrict bias, int has_bias, int relu, int channels)
 {
     for (int c = 0; c < channels; c++) {
-        real a[2][4]; /* A^T m */
-        for (int col = 0; col < 4; col++) {
-            real m0 = m[col * m_stride + c], m1 = m[(4 + col) * m_stride + c];
-            real m2 = m[(8 + col) * m_stride + c], m3 = m[(12 + col) * m_stride + c];
-            a[0][col] = m0 + m1 + m2;
-            a[1][col] = m1 - m2 - m3;
-        }
-        real b = has_bias ? bias[c] : 0;
-        real o[4] = {a[0][0] + a[0][1] + a[0][2] + b, a[0][1] - a[0][2] - a[0][3] + b,
-                     a[1][0] + a[1][1] + a[1][2] + b, a[1][1] - a[1][2] - a[1][3] + b};
+        real o[4];
+        tile_outputs(o, m, m_stride, c, has_bias ? bias[c] : 0);
         if (relu)
             for (int k = 0; k < 4; k++)
                 o[k] = o[k] < 0 ? 0 : o[k]; /* NaN stays NaN, as in PyTorch */
@@ -152,24 +161,12 @@ static inline __attribute__((always_inline)) void output_transform(real *const *
             output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, NULL, 0, 0, channels);
         return;
     }
-#pragma GCC ivdep
     for (int c = 0; c < channels; c++) {
-        real a[2][4]; /* A^T m */
-        for (int col = 0; col < 4; col++) {
-            real m0 = m[col * m_stride + c], m1 = m[(4 + col) * m_stride + c];
-            real m2 = m[(8 + col) * m_stride + c], m3 = m[(12 + col) * m_stride + c];
-            a[0][col] = m0 + m1 + m2;
-            a[1][col] = m1 - m2 - m3;
-        }
-        real b = bias ? bias[c] : 0;
-        for (int i = 0; i < 2; i++) {
-            real out[2] = {a[i][0] + a[i][1] + a[i][2] + b, a[i][1] - a[i][2] - a[i][3] + b};
-            for (int j = 0; j < 2; j++) {
-                real val = relu && out[j] < 0 ? 0 : out[j];
-                if (y[i * 2 + j])
-                    y[i * 2 + j][c] = val;
-            }
-        }
+        real o[4];
+        tile_outputs(o, m, m_stride, c, bias ? bias[c] : 0);
+        for (int k = 0; k < 4; k++)
+            if (y[k])
+                y[k][c] = relu && o[k] < 0 ? 0 : o[k];
     }
 }
 
