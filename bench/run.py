@@ -36,10 +36,10 @@ ORT_DIR = os.path.join(ROOT, "bench", "ort")
 WORK = os.path.join(ROOT, "build", "bench")  # exported ONNX models, raw results
 PASSIVE_SPINCOUNT = "30000"  # the senet tool's own default (cli/main.c), given to PyTorch too
 
-# fp32 FMA peak of one core: measured by 'senet bench' (cli/fma_peak.c) at the start of the run and
-# set by write_report; hosts under the same name have measured 117 and 176. Reports from results saved
-# before the measurement existed use the 175 those runs assumed.
-PEAK_PER_CORE = 175.0
+# fp32 FMA peak of one core that reports of results saved before the run measured it (meta's
+# machine.fma_peak_per_core, from 'senet bench', cli/fma_peak.c) assumed; hosts under the same name
+# have measured 117 and 176.
+ASSUMED_PEAK_PER_CORE = 175.0
 
 INFERENCE_ARCHS = ["se_resnet50", "resnet50", "se_resnext50_32x4d", "senet154"]
 ENGINES = ["senet", "pytorch", "onnxruntime"]
@@ -272,19 +272,18 @@ def speed_ratio(senet, peer):
     return peer["ms_median"] / senet["ms_median"]
 
 
-def pct_peak(r, macs, batch, threads, train=False):
+def pct_peak(r, macs, batch, threads, peak_per_core, train=False):
     if not r or "error" in r:
         return ""
     gflops = 2.0 * macs * batch * (3 if train else 1) / (r["ms_median"] * 1e-3) / 1e9
-    return "%.0f%%" % (100 * gflops / (PEAK_PER_CORE * min(threads, os.cpu_count())))
+    return "%.0f%%" % (100 * gflops / (peak_per_core * min(threads, os.cpu_count())))
 
 
 def write_report(path, meta, results, infos):
     L = []
     add = L.append
     m, v = meta["machine"], meta["versions"]
-    global PEAK_PER_CORE
-    PEAK_PER_CORE = m.get("fma_peak_per_core", 175.0)
+    peak = m.get("fma_peak_per_core", ASSUMED_PEAK_PER_CORE)
     inf = [r for r in results if r["kind"] == "inference"]
     trn = [r for r in results if r["kind"] == "training"]
     pol = [r for r in results if r["kind"] == "policy"]
@@ -303,7 +302,7 @@ def write_report(path, meta, results, infos):
     add("Times are per batch, the median of the timed runs (min in `build/bench/results.json`); ratios are")
     add("senet's speed over the peer's (peer time / senet time: above 1, senet is faster); % of peak is")
     add("2 x multiply-adds x batch / time over the fp32 FMA peak, %.0f GFLOP/s per thread used (one core's,"
-        % PEAK_PER_CORE)
+        % peak)
     add("measured by `senet bench` with a register-only FMA loop at the start of this run), x3 multiply-adds for")
     add("a training step.")
     add("")
@@ -341,7 +340,7 @@ def write_report(path, meta, results, infos):
     add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
     for r in inf:
         e, macs = r["engines"], infos[r["arch"]]["macs"]
-        peaks = " / ".join(pct_peak(e.get(k), macs, r["batch"], r["threads"]) or "-" for k in ENGINES)
+        peaks = " / ".join(pct_peak(e.get(k), macs, r["batch"], r["threads"], peak) or "-" for k in ENGINES)
         add("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |" % (
             r["arch"], r["batch"], r["threads"], fmt_ms(e.get("senet")), fmt_ms(e.get("pytorch")),
             fmt_ms(e.get("onnxruntime")), fmt_ratio(speed_ratio(e.get("senet"), e.get("pytorch"))),
@@ -392,8 +391,8 @@ def write_report(path, meta, results, infos):
             "fail" if "error" in e["senet"] else "%.1f" % e["senet"]["img_per_s"],
             "fail" if best is None else "%.1f (%s)" % (e[best]["img_per_s"], "NCHW" if best == "pytorch" else "channels_last"),
             fmt_ratio(speed_ratio(e["senet"], e[best] if best else None)),
-            pct_peak(e["senet"], macs, r["batch"], r["threads"], True) or "-",
-            pct_peak(e[best], macs, r["batch"], r["threads"], True) if best else "-", busy(e["senet"]),
+            pct_peak(e["senet"], macs, r["batch"], r["threads"], peak, True) or "-",
+            pct_peak(e[best], macs, r["batch"], r["threads"], peak, True) if best else "-", busy(e["senet"]),
             busy(e[best]) if best else "-"))
     add("")
     add("## Peak memory (RSS of the process, MB)")

@@ -203,12 +203,14 @@ int net_config_from_options(const net_options *o, senet_config *cfg)
     return 0;
 }
 
-senet_net *open_net(const char *command, const senet_config *cfg, const char *weights)
+static senet_net *create_net(const char *command, const senet_config *cfg, const char *weights, int freeze)
 {
     senet_net *net = NULL;
     int status = senet_net_create(cfg, &net);
     if (!status && weights)
         status = senet_net_load(net, weights);
+    if (!status && freeze)
+        status = senet_net_freeze(net);
     if (status) {
         cli_error(command, "", status);
         senet_net_free(net);
@@ -217,16 +219,14 @@ senet_net *open_net(const char *command, const senet_config *cfg, const char *we
     return net;
 }
 
+senet_net *open_net(const char *command, const senet_config *cfg, const char *weights)
+{
+    return create_net(command, cfg, weights, 0);
+}
+
 senet_net *open_frozen_net(const char *command, const senet_config *cfg, const char *weights)
 {
-    senet_net *net = open_net(command, cfg, weights);
-    int status = net ? senet_net_freeze(net) : SENET_OK;
-    if (status) {
-        cli_error(command, "", status);
-        senet_net_free(net);
-        return NULL;
-    }
-    return net;
+    return create_net(command, cfg, weights, 1);
 }
 
 int apply_threads(const char *command, long threads)

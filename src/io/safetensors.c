@@ -3,9 +3,9 @@
  * The reader maps the file (reading it into a buffer where it cannot) and
  * keeps the parsed header alive for the metadata strings. The pages of a
  * tensor are released once it is read, so that loading weights holds about
- * one copy of them, not two. Element
- * bytes are decoded explicitly as little-endian and never through a cast
- * pointer, since the data section may start at any byte offset. */
+ * one copy of them, not two. Element bytes are decoded explicitly as
+ * little-endian and never through a cast pointer, since the data section
+ * may start at any byte offset. */
 #define _POSIX_C_SOURCE 200809L
 #include "safetensors.h"
 

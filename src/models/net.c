@@ -210,6 +210,7 @@ static int check_batch(const senet_net *net, const float *input, int n, int h, i
 int senet_net_forward(senet_net *net, const float *input, int n, int h, int w, float *logits)
 {
     TRY(check_batch(net, input, n, h, w));
+    net->logits_valid = 0; /* senet_net_last_logits is for training steps */
     int per_pass = net_images_per_pass(net, n, h, w), k = net->cfg.num_classes;
     size_t image = (size_t)3 * h * w;
     for (int first = 0; first < n; first += per_pass) {
@@ -219,7 +220,6 @@ int senet_net_forward(senet_net *net, const float *input, int n, int h, int w, f
         TRY(net_forward(net, 0));
         memcpy(logits + (size_t)first * k, net->acts[net->logits_act].data, (size_t)count * k * sizeof(float));
     }
-    net->logits_valid = 0; /* senet_net_last_logits is for training steps */
     return SENET_OK;
 }
 

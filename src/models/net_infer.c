@@ -91,32 +91,24 @@ static int plan_conv(senet_net *net, int i, int release_raw)
     return status;
 }
 
-/* A convolution's raw weights leave memory (senet_net_freeze). */
-static void release_conv_weights(senet_net *net, const layer *l)
-{
-    release_pages(net_tensor_f32(net, l->p[0]), net->entries[l->p[0]].numel * sizeof(float));
-}
-
-/* release_raw: each convolution's raw weights go as soon as they are packed,
- * so that the two copies never coexist. */
+/* release_raw: each convolution's raw weights go as they are packed
+ * (conv2d_pack_weights), so that the two copies never coexist. */
 static int build_plan(senet_net *net, int release_raw)
 {
     if (net->infer_ready)
         return SENET_OK;
     TRY(net_check_not_frozen(net, "rebuilding the inference plan"));
+    if (release_raw)
+        net->frozen = 1; /* even if packing fails: some raw weights may be gone */
     for (int i = 0; i < net->num_layers; i++) {
         net->layers[i].fused = net_infer_fused(net, i);
         if (net->layers[i].kind != LAYER_CONV)
             continue;
         int status = plan_conv(net, i, release_raw);
-        if (release_raw)
-            net->frozen = 1; /* set even on failure: some raw weights may be gone */
         if (status != SENET_OK) {
             net_infer_free(net);
             return status;
         }
-        if (release_raw)
-            release_conv_weights(net, &net->layers[i]);
     }
     net->infer_ready = 1;
     return SENET_OK;
@@ -148,10 +140,12 @@ int senet_net_freeze(senet_net *net)
         return senet_fail(SENET_ERR_ARGUMENT, "senet_net_freeze: net is NULL");
     if (net->frozen)
         return SENET_OK;
-    if (net->infer_ready) {
-        for (int i = 0; i < net->num_layers; i++)
-            if (net->layers[i].kind == LAYER_CONV)
-                release_conv_weights(net, &net->layers[i]);
+    if (net->infer_ready) { /* packed already: the raw weights go at once */
+        for (int i = 0; i < net->num_layers; i++) {
+            const layer *l = &net->layers[i];
+            if (l->kind == LAYER_CONV)
+                release_pages(net_tensor_f32(net, l->p[0]), net->entries[l->p[0]].numel * sizeof(float));
+        }
         net->frozen = 1;
     } else {
         TRY(build_plan(net, 1));

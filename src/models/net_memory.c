@@ -1,7 +1,8 @@
 /* Memory plans. Inference needs an activation only from the layer that
  * writes it to the last layer that reads it. Walking the layers in order,
- * each output takes the smallest free buffer that is large enough (or a new
- * one), and a buffer returns to the free list after its last reader, so a
+ * each output takes the smallest free buffer that is large enough (else a
+ * free one grown, else a new one; buffers are allocated once the plan is
+ * whole), and a buffer returns to the free list after its last reader, so a
  * ResNet runs in a few buffers the size of its largest activations.
  * Training keeps what backward reads to the end; the rest (a residual sum,
  * an SE output) is shared the same way, a BN output that its ReLU overwrites

@@ -197,24 +197,13 @@ size_t conv2d_packed_size(const conv2d_shape *s)
     }
 }
 
-int conv2d_pack_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s, int release)
+/* The GEMM's packing: a few panels of output channels at a time, so that
+ * packing the largest layer (2048 x 1024 x 3 x 3 in SENet-154) needs no
+ * second whole copy; with release_early each block's raw weights go as soon
+ * as they are packed. */
+static int pack_gemm_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s,
+                             int release_early)
 {
-    conv_method method = method_of(s);
-    if (method == METHOD_WINOGRAD)
-        return conv2d_winograd_pack(packed, weight, scale, s)
-                   ? senet_fail(SENET_ERR_NOMEM, "conv2d: no memory to transform %d x %d x 3 x 3 weights", s->c_out,
-                                s->c_in)
-                   : SENET_OK;
-    if (method == METHOD_GROUPED) {
-        conv2d_grouped_pack(packed, weight, scale, s);
-        return SENET_OK;
-    }
-    if (method == METHOD_DIRECT) {
-        conv2d_direct_pack(packed, weight, scale, s);
-        return SENET_OK;
-    }
-    /* A few panels of output channels at a time, so that packing the largest
-     * layer (2048 x 1024 x 3 x 3 in SENet-154) needs no second whole copy. */
     int cg = s->c_in / s->groups, og = s->c_out / s->groups, k = s->kh * s->kw * cg;
     int block = 4 * gemm_b_panel_width();
     real *w_hwc = scratch_bytes((size_t)(og < block ? og : block) * k); /* (block, K) */
@@ -223,16 +212,35 @@ int conv2d_pack_weights(real *packed, const real *weight, const real *scale, con
     for (int g = 0; g < s->groups; g++)
         for (int j = 0; j < og; j += block) {
             int o0 = g * og + j, count = og - j < block ? og - j : block;
-            weight_to_hwc(w_hwc, weight + (size_t)o0 * cg * s->kh * s->kw, count, cg, s->kh, s->kw);
+            const real *rows = weight + (size_t)o0 * k; /* OIHW: output channel o0 on */
+            weight_to_hwc(w_hwc, rows, count, cg, s->kh, s->kw);
             if (scale)
                 for (int o = 0; o < count; o++)
                     for (int i = 0; i < k; i++)
                         w_hwc[(size_t)o * k + i] *= scale[o0 + o];
             gemm_pack_b_columns(packed + g * packed_group_size(s), 1, og, k, j, j + count, w_hwc, k);
-            if (release)
-                release_pages(weight + (size_t)o0 * cg * s->kh * s->kw, (size_t)count * k * sizeof(real));
+            if (release_early)
+                release_pages(rows, (size_t)count * k * sizeof(real));
         }
     return SENET_OK;
+}
+
+int conv2d_pack_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s, int release)
+{
+    int status = SENET_OK;
+    switch (method_of(s)) {
+    case METHOD_WINOGRAD:
+        if (conv2d_winograd_pack(packed, weight, scale, s))
+            status = senet_fail(SENET_ERR_NOMEM, "conv2d: no memory to transform %d x %d x 3 x 3 weights", s->c_out,
+                                s->c_in);
+        break;
+    case METHOD_GROUPED: conv2d_grouped_pack(packed, weight, scale, s); break;
+    case METHOD_DIRECT: conv2d_direct_pack(packed, weight, scale, s); break;
+    default: status = pack_gemm_weights(packed, weight, scale, s, release); break;
+    }
+    if (status == SENET_OK && release) /* all of it, pages across block edges included */
+        release_pages(weight, (size_t)s->c_out * (s->c_in / s->groups) * s->kh * s->kw * sizeof(real));
+    return status;
 }
 
 /* Output rows of `count` consecutive images o (count * P, C_out): their
