@@ -3,8 +3,10 @@
  * then times R passes of senet_net_forward (or, with --train, of
  * senet_net_forward_backward + senet_sgd_step on random labels) and prints
  * the median and minimum time per batch, images per second, GFLOP/s, the
- * fraction of the machine's fp32 peak and the peak resident memory. */
+ * fraction of the machine's fp32 peak and the peak resident memory; with
+ * --profile, where the time of the timed passes went (bench_profile.c). */
 #include "args.h"
+#include "bench_profile.h"
 #include "commands.h"
 #include "fma_peak.h"
 
@@ -67,7 +69,7 @@ int cmd_bench(int argc, char **argv)
     const char *size = NULL;
     long batch = 1, threads = 0, runs = 10, warmup = 2, seed = 0;
     double peak_per_core = 0; /* 0: measured (fma_peak.c) */
-    int train = 0, json = 0;
+    int train = 0, json = 0, profile = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         {"batch", OPT_INT, &batch, "images per batch (1)", "N"},
@@ -78,6 +80,7 @@ int cmd_bench(int argc, char **argv)
         {"warmup", OPT_INT, &warmup, "untimed passes first (2)", "W"},
         {"seed", OPT_INT, &seed, "seed of the weights, input and labels (0)", "SEED"},
         {"peak", OPT_FLOAT, &peak_per_core, "fp32 peak GFLOP/s of one core (default: measured, an FMA loop)", "G"},
+        {"profile", OPT_FLAG, &profile, "also time each layer of the timed passes (by kind and slowest)", NULL},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},
     };
     int rc = parse_options("bench", "--arch A [--batch N] [--threads T] [--train] [--runs R] [options]", specs,
@@ -161,8 +164,11 @@ int cmd_bench(int argc, char **argv)
     int progress = 0;
     double started = now_ms();
     for (long k = 0; k < warmup + runs && !status; k++) {
+        if (profile && k == warmup)
+            status = senet_net_set_profiling(model, 1);
         double t0 = now_ms();
-        status = run_pass(model, input, labels, (int)batch, h, w, train, logits, &sgd);
+        if (!status)
+            status = run_pass(model, input, labels, (int)batch, h, w, train, logits, &sgd);
         double t1 = now_ms();
         if (k >= warmup)
             times[k - warmup] = t1 - t0;
@@ -180,7 +186,9 @@ int cmd_bench(int argc, char **argv)
     memcpy(sorted, times, (size_t)runs * sizeof *times);
     qsort(sorted, (size_t)runs, sizeof *sorted, compare_double);
     double median = runs % 2 ? sorted[runs / 2] : 0.5 * (sorted[runs / 2 - 1] + sorted[runs / 2]);
-    double best = sorted[0];
+    double best = sorted[0], mean = 0;
+    for (long k = 0; k < runs; k++)
+        mean += times[k] / runs;
     /* FLOPs = 2 per multiply-add; a training step is about three forwards
      * (forward, gradient of the input, gradient of the weights). */
     double flops = 2.0 * (double)macs * (double)batch * (train ? 3.0 : 1.0);
@@ -196,7 +204,10 @@ int cmd_bench(int argc, char **argv)
                median, best, img_per_s, gflops, peak, gflops / peak, rss);
         for (long k = 0; k < runs; k++)
             printf("%s%.4f", k ? ", " : "", times[k]);
-        printf("]}\n");
+        printf("]");
+        if (profile)
+            status = print_bench_profile(model, runs, batch, mean, peak, 1);
+        printf("}\n");
     } else {
         printf("%s %dx%d, batch %ld, %d thread%s, %s: %ld runs after %ld warm-up\n", cfg.arch, h, w, batch,
                nthreads, nthreads == 1 ? "" : "s",
@@ -207,7 +218,11 @@ int cmd_bench(int argc, char **argv)
                gflops, 100.0 * gflops / peak, peak, peak_given ? "" : ", measured", macs / 1e9,
                train ? ", x3 for training" : "");
         printf("  peak RSS         %.1f MB\n", rss);
+        if (profile)
+            status = print_bench_profile(model, runs, batch, mean, peak, 0);
     }
+    if (status)
+        cli_error("bench", "the profile", status);
 done:
     free(sorted);
     free(times);

@@ -233,6 +233,27 @@ typedef struct senet_stage_info {
 SENET_API int senet_net_describe(const senet_net *net, int h, int w, uint64_t *macs,
                                  senet_stage_info *stages, int *num_stages);
 
+/* ---- Profiling ----
+ * Where a net's time goes: with profiling on, every forward and backward
+ * adds each layer's wall time to that layer's row (two clock reads per
+ * layer). A layer that also does the layers after it (an inference
+ * convolution with its folded BN and ReLU, a training BN with its ReLU)
+ * has one row for all of them, named after the first. */
+typedef struct senet_layer_profile {
+    char name[80];        /* e.g. "layer1.0.conv1", "layer1.0.se_module", "layer1.0.relu" */
+    char op[64];          /* what ran, e.g. "conv 3x3/1 winograd +bn+relu", "bn+relu", "add+relu" */
+    int stage;            /* 0 stem, 1..4, 5 head */
+    uint64_t macs;        /* multiply-adds per image of the last run's size */
+    double forward_ms, backward_ms; /* summed over the calls */
+    long forward_calls, backward_calls;
+} senet_layer_profile;
+/* on: clears the rows and starts counting; 0: stops (the rows stay). */
+SENET_API int senet_net_set_profiling(senet_net *net, int on);
+/* The rows of the layers that ran since profiling started, in layer order:
+ * up to capacity of them into rows (which may be NULL when capacity is 0),
+ * *count gets how many there are. */
+SENET_API int senet_net_profile(const senet_net *net, senet_layer_profile *rows, int capacity, int *count);
+
 /* The named tensors of the state dict (parameters and BN statistics). */
 SENET_API int senet_net_num_tensors(const senet_net *net);
 SENET_API const char *senet_net_tensor_name(const senet_net *net, int index);

@@ -74,6 +74,36 @@ else
   fail "--peak 50: $json"
 fi
 
+# --profile: the per-layer rows in the JSON (parsed by python3's json, in
+# the one line), and the tables of the text report; the rows' time per pass
+# is less than the mean pass.
+for mode in inference train; do
+  extra=()
+  [ $mode = train ] && extra=(--train)
+  json=$("$senet" bench --arch se_resnet20 --batch 2 --runs 2 --warmup 1 --threads 1 --profile --json "${extra[@]}")
+  if printf '%s\n' "$json" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+rows, train = d["profile"], d["train"]
+assert len(rows) > 20, len(rows)
+assert all(r["forward_ms"] > 0 for r in rows)
+assert all((r["backward_ms"] > 0) == train for r in rows if r["op"] != "linear" or not train)
+assert sum(r["macs_per_image"] for r in rows) == d["macs_per_image"]
+mean = sum(d["ms_runs"]) / len(d["ms_runs"])
+assert sum(r["forward_ms"] + r["backward_ms"] for r in rows) < mean
+assert rows[0]["name"] == "layer0.conv1" and rows[0]["op"].startswith("conv 3x3/1 "), rows[0]
+'; then pass; else fail "--profile --json $mode: $json"; fi
+done
+text=$("$senet" bench --arch se_resnet50 --input-size 64 --runs 1 --warmup 0 --threads 1 --profile)
+if printf '%s\n' "$text" | grep -Eq '^ +conv 3x3/1 winograd \+bn\+relu +[0-9]+ +[0-9.]+ .*%' &&
+   printf '%s\n' "$text" | grep -Eq '^ +se\+add\+relu +12 ' &&  # 16 blocks; the 4 with a downsample add after it
+   printf '%s\n' "$text" | grep -Eq '^ +outside the layers +-?[0-9.]+' &&
+   printf '%s\n' "$text" | grep -Eq '^ +layer[1-4]\.[0-9]+\.conv[1-3] +conv '; then
+  pass
+else
+  fail "--profile text report: $text"
+fi
+
 expect_status 0 '' -- "$senet" bench --help
 expect_status 2 "unknown option '--bogus'" -- "$senet" bench --arch se_resnet20 --bogus 1
 expect_status 2 '--arch is required' -- "$senet" bench --runs 1

@@ -104,6 +104,7 @@ void senet_net_free(senet_net *net)
         return;
     net_release_run(net);
     net_infer_free(net);
+    free(net->profile);
     scratch_release();
     free(net->layers);
     free(net->acts);
@@ -290,7 +291,7 @@ const char *senet_net_tensor_name(const senet_net *net, int index)
     return index >= 0 && index < net->num_entries ? net->entries[index].name : NULL;
 }
 
-static uint64_t layer_macs(const layer *l, int out_h, int out_w)
+uint64_t net_layer_macs(const layer *l, int out_h, int out_w)
 {
     switch (l->kind) {
     case LAYER_CONV:
@@ -327,7 +328,7 @@ int senet_net_describe(const senet_net *net, int h, int w, uint64_t *macs, senet
     for (int i = 0; i < net->num_layers; i++) {
         const layer *l = &net->layers[i];
         int s = l->stage == 5 ? count - 1 : l->stage;
-        uint64_t m = layer_macs(l, hs[l->out], ws[l->out]);
+        uint64_t m = net_layer_macs(l, hs[l->out], ws[l->out]);
         *macs += m;
         info[s].macs += m;
         info[s].out_channels = l->c_out;

@@ -67,6 +67,13 @@ typedef struct layer {
     int train_fused;    /* training: a BN whose ReLU it also does (net_train_fused) */
 } layer;
 
+/* A layer's share of the time since profiling started. */
+typedef struct layer_time {
+    double seconds[2]; /* forward, backward */
+    long calls[2];
+    int span;          /* layers after it that its last forward also did */
+} layer_time;
+
 typedef struct activation {
     int c, h, w;           /* per run: (N, h, w, c) */
     real *data, *grad;
@@ -103,6 +110,9 @@ struct senet_net {
     int pool_count;
     real **grad_pool; /* training: buffers the activation gradients share */
     int grad_pool_count;
+
+    layer_time *profile; /* (num_layers) once profiling has started (net_profile.c), else NULL */
+    int profiling;       /* the passes add to profile */
 
     /* data-parallel replicas (senet_net_set_replicas); replicas.sum NULL when alone */
     senet_replicas replicas;
@@ -169,6 +179,15 @@ int net_train_fused(const senet_net *net, int i);
 void net_mark_train_fused(senet_net *net);
 void net_infer_invalidate(senet_net *net);
 void net_infer_free(senet_net *net);
+
+/* Multiply-adds per image of one layer whose output is out_h x out_w. */
+uint64_t net_layer_macs(const layer *l, int out_h, int out_w);
+
+/* Profiling (net_profile.c): the time now when profiling is on, else 0;
+ * then net_profile_add charges the time since `started` to layer i (pass 0
+ * forward, 1 backward), which also did the `span` layers after it. */
+double net_profile_clock(const senet_net *net);
+void net_profile_add(senet_net *net, int i, int pass, int span, double started);
 
 /* Forward from net->acts[input_act] (N, H, W, 3) to logits (N, K). */
 int net_forward(senet_net *net, int training);

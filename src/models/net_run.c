@@ -242,6 +242,8 @@ int net_forward(senet_net *net, int training)
         layer *l = &net->layers[i];
         activation *in = &net->acts[l->in], *out = &net->acts[l->out];
         size_t rows = (size_t)n * in->h * in->w, count = rows * in->c;
+        int first = i;
+        double started = net_profile_clock(net);
         switch (l->kind) {
         case LAYER_CONV: {
             conv2d_shape s = conv_shape_of(net, l, n, in->h, in->w);
@@ -317,6 +319,7 @@ int net_forward(senet_net *net, int training)
             linear_forward(out->data, in->data, param_of(net, l->p[0]), param_of(net, l->p[1]), n, l->c_in, l->c_out);
             break;
         }
+        net_profile_add(net, first, 0, i - first, started);
     }
     return SENET_OK;
 }
@@ -331,6 +334,7 @@ int net_backward(senet_net *net)
         if (l->kind == LAYER_RELU && i > 0 && net_train_fused(net, i - 1))
             continue; /* the BN before it does its backward */
         real *d_in = l->in == net->input_act ? NULL : in->grad;
+        double started = net_profile_clock(net);
         /* Gradients accumulate; one that starts life here starts at zero
          * (its buffer is shared with gradients that are spent). */
         if (d_in && in->grad_start == i)
@@ -381,6 +385,7 @@ int net_backward(senet_net *net)
                             param_of(net, l->p[0]), n, l->c_in, l->c_out);
             break;
         }
+        net_profile_add(net, i, 1, 0, started);
     }
     return SENET_OK;
 }

@@ -187,6 +187,12 @@ static conv_method method_of(const conv2d_shape *s)
     return conv2d_grouped_direct(s) ? METHOD_GROUPED : METHOD_GEMM;
 }
 
+const char *conv2d_method_name(const conv2d_shape *s)
+{
+    static const char *const names[] = {"gemm", "winograd", "grouped", "direct"};
+    return names[method_of(s)];
+}
+
 size_t conv2d_packed_size(const conv2d_shape *s)
 {
     switch (method_of(s)) {

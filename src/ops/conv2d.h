@@ -30,6 +30,8 @@ int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out,
  * the system as they are packed, so two copies of a large layer never
  * coexist. */
 size_t conv2d_packed_size(const conv2d_shape *s);
+/* How a shape's forward is computed: "gemm", "winograd", "grouped" or "direct". */
+const char *conv2d_method_name(const conv2d_shape *s);
 int conv2d_pack_weights(real *packed, const real *weight, const real *scale, const conv2d_shape *s, int release);
 
 /* out = conv(in, packed) + bias (may be NULL), then ReLU when relu. */
