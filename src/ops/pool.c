@@ -16,17 +16,23 @@ int maxpool_out_size(int in, int k, int stride, int pad, int ceil_mode)
     return out;
 }
 
-/* Without arg-max (inference) the channels of a window tap are one
- * vectorised max; NaN wins, as in PyTorch. Every window holds at least one
- * input pixel (maxpool_out_size guarantees it). */
-static void maxpool_values(real *y, const real *x, int n, int h, int w, int c, int k, int stride, int pad, int ho,
-                           int wo)
+/* Window by window, tap by tap: the channels of a tap are one contiguous
+ * run of the NHWC input, so each tap is a vectorised max over them (the
+ * arg-max, kept for training, a masked store beside it). NaN wins, and
+ * among NaNs the last, as in PyTorch. Every window holds at least one input
+ * pixel (maxpool_out_size guarantees it). argmax[o] is the offset of the
+ * winner within its image. */
+void maxpool_forward(real *y, int32_t *argmax, const real *x, int n, int h, int w, int c, int k, int stride,
+                     int pad, int ho, int wo)
 {
 #pragma omp parallel for collapse(2) num_threads(threads_get()) schedule(static)
     for (int b = 0; b < n; b++) {
         for (int oh = 0; oh < ho; oh++) {
+            const real *image = x + (size_t)b * h * w * c;
             for (int ow = 0; ow < wo; ow++) {
-                real *yo = y + (((size_t)b * ho + oh) * wo + ow) * c;
+                size_t o = (((size_t)b * ho + oh) * wo + ow) * c;
+                real *restrict yo = y + o;
+                int32_t *restrict ao = argmax ? argmax + o : NULL;
                 int first = 1;
                 for (int i = 0; i < k; i++) {
                     int ih = oh * stride - pad + i;
@@ -34,55 +40,28 @@ static void maxpool_values(real *y, const real *x, int n, int h, int w, int c, i
                         int iw = ow * stride - pad + j;
                         if (iw < 0 || iw >= w)
                             continue;
-                        const real *xi = x + (((size_t)b * h + ih) * w + iw) * c;
-                        if (first)
+                        int32_t at = (int32_t)(((size_t)ih * w + iw) * c);
+                        const real *restrict xi = image + at;
+                        if (first) {
                             memcpy(yo, xi, (size_t)c * sizeof(real));
-                        else
+                            if (ao)
+                                for (int ch = 0; ch < c; ch++)
+                                    ao[ch] = at + ch;
+                        } else if (ao) {
+                            for (int ch = 0; ch < c; ch++) {
+                                real v = xi[ch];
+                                int take = v > yo[ch] || v != v;
+                                yo[ch] = take ? v : yo[ch];
+                                ao[ch] = take ? at + ch : ao[ch];
+                            }
+                        } else {
                             for (int ch = 0; ch < c; ch++) {
                                 real v = xi[ch], cur = yo[ch];
                                 yo[ch] = v > cur || v != v ? v : cur;
                             }
+                        }
                         first = 0;
                     }
-                }
-            }
-        }
-    }
-}
-
-void maxpool_forward(real *y, int32_t *argmax, const real *x, int n, int h, int w, int c, int k, int stride,
-                     int pad, int ho, int wo)
-{
-    if (!argmax) {
-        maxpool_values(y, x, n, h, w, c, k, stride, pad, ho, wo);
-        return;
-    }
-#pragma omp parallel for collapse(2) num_threads(threads_get()) schedule(static)
-    for (int b = 0; b < n; b++) {
-        for (int oh = 0; oh < ho; oh++) {
-            for (int ow = 0; ow < wo; ow++) {
-                size_t o = (((size_t)b * ho + oh) * wo + ow) * c;
-                for (int ch = 0; ch < c; ch++) {
-                    real best = 0;
-                    int32_t best_i = -1;
-                    for (int i = 0; i < k; i++) {
-                        int ih = oh * stride - pad + i;
-                        if (ih < 0 || ih >= h)
-                            continue;
-                        for (int j = 0; j < k; j++) {
-                            int iw = ow * stride - pad + j;
-                            if (iw < 0 || iw >= w)
-                                continue;
-                            int32_t idx = (int32_t)(((size_t)ih * w + iw) * c + ch);
-                            real v = x[(size_t)b * h * w * c + idx];
-                            if (best_i < 0 || v > best || v != v) {
-                                best = v;
-                                best_i = idx;
-                            }
-                        }
-                    }
-                    y[o + ch] = best;
-                    argmax[o + ch] = best_i;
                 }
             }
         }
