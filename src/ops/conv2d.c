@@ -404,10 +404,16 @@ static void backward_images(real *dimg, const real *dout, const real *img, int c
 int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out, const real *in,
                     const real *weight, const conv2d_shape *s)
 {
+    /* The data gradient first, when a kernel of its own does it: it uses the
+     * scratch the weight gradient below takes over. */
     if (d_in && conv2d_direct_backward_data_applies(s)) {
-        /* First: it uses the scratch the weight gradient below takes over. */
         if (conv2d_direct_backward_data(d_in, d_out, weight, s))
             return senet_fail(SENET_ERR_NOMEM, "conv2d backward: no memory for the padded output gradient");
+        d_in = NULL;
+    } else if (d_in && conv2d_winograd_backward_data_applies(s)) {
+        if (conv2d_winograd_backward_data(d_in, d_out, weight, s))
+            return senet_fail(SENET_ERR_NOMEM, "conv2d backward: no memory for the Winograd tiles of a %d->%d "
+                              "data gradient", s->c_out, s->c_in);
         d_in = NULL;
     }
     int cg = s->c_in / s->groups;

@@ -43,7 +43,10 @@ static size_t point_size(const conv2d_shape *s) { return round_up16(gemm_packed_
 
 size_t conv2d_winograd_packed_size(const conv2d_shape *s) { return POINTS * point_size(s); }
 
-int conv2d_winograd_pack(real *packed, const real *weight, const real *scale, const conv2d_shape *s)
+/* The packing of conv2d_winograd_pack; with `transposed` the weights are
+ * those of the layer whose data gradient s is: (C_in, C_out, 3, 3) of s,
+ * each kernel turned by 180 degrees. */
+static int pack_kernels(real *packed, const real *weight, const real *scale, const conv2d_shape *s, int transposed)
 {
     size_t per_point = (size_t)s->c_out * s->c_in;
     real *u = scratch_get(SCRATCH_CONV, POINTS * per_point * sizeof(real)); /* (16, C_out, C_in) */
@@ -53,6 +56,13 @@ int conv2d_winograd_pack(real *packed, const real *weight, const real *scale, co
         real k = scale ? scale[o] : 1;
         for (int i = 0; i < s->c_in; i++) {
             const real *g = weight + ((size_t)o * s->c_in + i) * 9;
+            real turned[9];
+            if (transposed) {
+                const real *w = weight + ((size_t)i * s->c_out + o) * 9;
+                for (int tap = 0; tap < 9; tap++)
+                    turned[tap] = w[8 - tap];
+                g = turned;
+            }
             real gg[4][3]; /* G g */
             for (int c = 0; c < 3; c++) {
                 gg[0][c] = g[c];
@@ -71,6 +81,11 @@ int conv2d_winograd_pack(real *packed, const real *weight, const real *scale, co
     for (int xi = 0; xi < POINTS; xi++)
         gemm_pack_b(packed + xi * point_size(s), 1, s->c_out, s->c_in, u + xi * per_point, s->c_in);
     return 0;
+}
+
+int conv2d_winograd_pack(real *packed, const real *weight, const real *scale, const conv2d_shape *s)
+{
+    return pack_kernels(packed, weight, scale, s, 0);
 }
 
 /* Tile geometry: tile t of the batch covers outputs (2ty..2ty+1, 2tx..2tx+1)
@@ -133,7 +148,7 @@ static inline __attribute__((always_inline)) void tile_outputs(real o[4], const 
  * aliasing, which vectorises (the general one stays scalar). */
 static inline __attribute__((always_inline)) void output_transform_whole(
     real *restrict y0, real *restrict y1, real *restrict y2, real *restrict y3, const real *restrict m,
-    size_t m_stride, const real *restrict bias, int has_bias, int relu, int channels)
+    size_t m_stride, const real *restrict bias, int has_bias, int relu, int accumulate, int channels)
 {
     for (int c = 0; c < channels; c++) {
         real o[4];
@@ -141,24 +156,31 @@ static inline __attribute__((always_inline)) void output_transform_whole(
         if (relu)
             for (int k = 0; k < 4; k++)
                 o[k] = o[k] < 0 ? 0 : o[k]; /* NaN stays NaN, as in PyTorch */
-        y0[c] = o[0], y1[c] = o[1], y2[c] = o[2], y3[c] = o[3];
+        if (accumulate)
+            y0[c] += o[0], y1[c] += o[1], y2[c] += o[2], y3[c] += o[3];
+        else
+            y0[c] = o[0], y1[c] = o[1], y2[c] = o[2], y3[c] = o[3];
     }
 }
 
 /* y[i*2+j][c] = (A^T m A)[i][j] + bias, ReLU, for the outputs inside the
- * map (y[k] NULL outside). */
+ * map (y[k] NULL outside); added to y instead when accumulating (the data
+ * gradient, which has neither bias nor ReLU). */
 static inline __attribute__((always_inline)) void output_transform(real *const *y, const real *m, size_t m_stride,
-                                                                   const real *bias, int relu, int channels)
+                                                                   const real *bias, int relu, int accumulate,
+                                                                   int channels)
 {
     if (y[0] && y[1] && y[2] && y[3]) {
-        if (bias && relu)
-            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, bias, 1, 1, channels);
+        if (accumulate)
+            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, NULL, 0, 0, 1, channels);
+        else if (bias && relu)
+            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, bias, 1, 1, 0, channels);
         else if (bias)
-            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, bias, 1, 0, channels);
+            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, bias, 1, 0, 0, channels);
         else if (relu)
-            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, NULL, 0, 1, channels);
+            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, NULL, 0, 1, 0, channels);
         else
-            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, NULL, 0, 0, channels);
+            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, NULL, 0, 0, 0, channels);
         return;
     }
     for (int c = 0; c < channels; c++) {
@@ -166,7 +188,7 @@ static inline __attribute__((always_inline)) void output_transform(real *const *
         tile_outputs(o, m, m_stride, c, bias ? bias[c] : 0);
         for (int k = 0; k < 4; k++)
             if (y[k])
-                y[k][c] = relu && o[k] < 0 ? 0 : o[k];
+                y[k][c] = (accumulate ? y[k][c] : 0) + (relu && o[k] < 0 ? 0 : o[k]);
     }
 }
 
@@ -177,9 +199,9 @@ static inline __attribute__((always_inline)) void output_transform(real *const *
         input_transform(v, v_stride, d, n);                                                                      \
     }                                                                                                            \
     static attr void output_transform_##isa(real *const *y, const real *m, size_t m_stride, const real *bias,   \
-                                            int relu, int n)                                                     \
+                                            int relu, int accumulate, int n)                                     \
     {                                                                                                            \
-        output_transform(y, m, m_stride, bias, relu, n);                                                         \
+        output_transform(y, m, m_stride, bias, relu, accumulate, n);                                             \
     }
 TRANSFORMS(portable, )
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -189,7 +211,7 @@ TRANSFORMS(avx512, __attribute__((target("avx512f"))))
 
 typedef struct transforms {
     void (*input)(real *restrict, size_t, const real *const *, int);
-    void (*output)(real *const *, const real *, size_t, const real *, int, int);
+    void (*output)(real *const *, const real *, size_t, const real *, int, int, int);
 } transforms;
 
 static transforms transforms_for_isa(void)
@@ -222,7 +244,7 @@ static void input_tile(real *v, size_t v_stride, const real *in, int tile, const
 
 /* The outputs of tile `tile` from its M rows m[xi * m_stride + c]. */
 static void output_tile(real *out, const real *m, size_t m_stride, int tile, const tiling *g, const real *bias,
-                        int relu, const conv2d_shape *s, const transforms *f)
+                        int relu, int accumulate, const conv2d_shape *s, const transforms *f)
 {
     int img = tile / g->per_image, ty = tile % g->per_image / g->cols, tx = tile % g->cols;
     real *y[4];
@@ -233,7 +255,7 @@ static void output_tile(real *out, const real *m, size_t m_stride, int tile, con
                                ? out + (((size_t)img * s->h_out + oh) * s->w_out + ow) * s->c_out
                                : NULL;
         }
-    f->output(y, m, m_stride, bias, relu, s->c_out);
+    f->output(y, m, m_stride, bias, relu, accumulate, s->c_out);
 }
 
 /* One chunk of `count` tiles from tile `first`: V (16, count, C_in) in v,
@@ -242,7 +264,8 @@ static void output_tile(real *out, const real *m, size_t m_stride, int tile, con
  * stages; a team of one needs none. */
 static void winograd_chunk(real *out, real *v, size_t v_stride, real *m, size_t m_stride, int first, int count,
                            int me, int team, const real *in, const real *packed, const real *bias, int relu,
-                           const tiling *g, const real *zero, const conv2d_shape *s, const transforms *f)
+                           int accumulate, const tiling *g, const real *zero, const conv2d_shape *s,
+                           const transforms *f)
 {
     for (int t = me; t < count; t += team)
         input_tile(v + (size_t)t * s->c_in, v_stride, in, first + t, g, zero, s, f);
@@ -257,7 +280,7 @@ static void winograd_chunk(real *out, real *v, size_t v_stride, real *m, size_t 
     }
     /* M is read here and, shared, rewritten only after the next chunk's first barrier */
     for (int t = me; t < count; t += team)
-        output_tile(out, m + (size_t)t * s->c_out, m_stride, first + t, g, bias, relu, s, f);
+        output_tile(out, m + (size_t)t * s->c_out, m_stride, first + t, g, bias, relu, accumulate, s, f);
 }
 
 /* Chunks per thread from which each thread takes whole chunks of its own
@@ -266,8 +289,9 @@ static void winograd_chunk(real *out, real *v, size_t v_stride, real *m, size_t 
  * shared chunk cost more than the work of its 16 small products. */
 #define OWN_CHUNKS_PER_THREAD 4
 
-int conv2d_winograd_forward(real *out, const real *in, const real *packed, const real *bias, int relu,
-                            const conv2d_shape *s)
+/* out = conv(in, packed) + bias, ReLU; or out += conv(in, packed). */
+static int run(real *out, const real *in, const real *packed, const real *bias, int relu, int accumulate,
+               const conv2d_shape *s)
 {
     static const real zero_pixel[MAX_C_IN];
     tiling g = tiling_of(s);
@@ -295,16 +319,46 @@ int conv2d_winograd_forward(real *out, const real *in, const real *packed, const
 #pragma omp for schedule(static)
             for (int c = 0; c < chunks; c++) {
                 int first = c * chunk, count = tiles - first < chunk ? tiles - first : chunk;
-                winograd_chunk(out, my_v, v_stride, my_m, m_stride, first, count, 0, 1, in, packed, bias, relu, &g,
-                               zero_pixel, s, &f);
+                winograd_chunk(out, my_v, v_stride, my_m, m_stride, first, count, 0, 1, in, packed, bias, relu,
+                               accumulate, &g, zero_pixel, s, &f);
             }
         } else {
             for (int first = 0; first < tiles; first += chunk) {
                 int count = tiles - first < chunk ? tiles - first : chunk;
                 winograd_chunk(out, v, v_stride, v + POINTS * v_stride, m_stride, first, count, me, team, in, packed,
-                               bias, relu, &g, zero_pixel, s, &f);
+                               bias, relu, accumulate, &g, zero_pixel, s, &f);
             }
         }
     }
     return 0;
+}
+
+int conv2d_winograd_forward(real *out, const real *in, const real *packed, const real *bias, int relu,
+                            const conv2d_shape *s)
+{
+    return run(out, in, packed, bias, relu, 0, s);
+}
+
+/* The data gradient of a stride-1 3x3 layer is the convolution of the
+ * output gradient with the kernels transposed and turned, padded 2 - pad:
+ * a Winograd shape itself when both channel counts are. */
+static conv2d_shape transposed_shape(const conv2d_shape *s)
+{
+    conv2d_shape t = {s->n, s->h_out, s->w_out, s->c_out, s->c_in, 3, 3, 1, 2 - s->pad, 1, s->h, s->w};
+    return t;
+}
+
+int conv2d_winograd_backward_data_applies(const conv2d_shape *s)
+{
+    conv2d_shape t = transposed_shape(s);
+    return conv2d_winograd_applies(s) && s->pad <= 2 && conv2d_winograd_applies(&t);
+}
+
+int conv2d_winograd_backward_data(real *d_in, const real *d_out, const real *weight, const conv2d_shape *s)
+{
+    conv2d_shape t = transposed_shape(s);
+    real *packed = scratch_get(SCRATCH_PACKED, conv2d_winograd_packed_size(&t) * sizeof(real));
+    if (!packed || pack_kernels(packed, weight, NULL, &t, 1))
+        return -1;
+    return run(d_in, d_out, packed, NULL, 0, 1, &t);
 }

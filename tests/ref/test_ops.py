@@ -304,6 +304,11 @@ def build_cases():
         (1, 32, 8, 9, 16, 3, 1, 0, 1, False),
         (1, 24, 5, 6, 17, 3, 1, 2, 1, False),
         (4, 16, 31, 33, 16, 3, 1, 1, 1, False),  # 12 chunks of tiles: each thread takes whole ones
+        # the data gradient by Winograd too (both channel counts >= 16, C_in not 16 or 32): odd maps,
+        # padding 0 (the transposed convolution's 2), 12 chunks of its tiles
+        (3, 64, 9, 11, 48, 3, 1, 1, 1, False),
+        (1, 40, 8, 7, 24, 3, 1, 0, 1, True),
+        (4, 48, 31, 33, 16, 3, 1, 1, 1, False),
         # the weight gradient read from the padded input (C_in a multiple of 16, C_out of 8): strided,
         # 1x1 strided, 24 output channels (3 row blocks of 8), K = 9 x 48 in slices of 3 vectors
         (2, 16, 9, 9, 32, 3, 2, 1, 1, False),
