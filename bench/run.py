@@ -5,7 +5,8 @@ Run through bench/run.sh, which installs what this needs and builds senet first.
 Every case (architecture, batch, threads) runs each engine in its own process: 'senet bench --json',
 bench/torch_bench.py (PyTorch's best inference mode; training in eager mode, NCHW and channels_last)
 and bench/ort/ort_bench.js (ONNX Runtime on the model that torch_bench.py exports from the same
-reference architecture). The engines of a case run back to back, in an order rotated from case to
+reference architecture). A few cases then run senet alone with --profile, for the report's section
+on where its time goes. The engines of a case run back to back, in an order rotated from case to
 case and from round to round; small cases run two rounds and pool their timed runs. The reported time
 is the median of the pooled runs, the min their minimum, the peak RSS the maximum over the rounds.
 Before each case the CPU time that other processes used during one second is sampled, since the
@@ -42,6 +43,10 @@ PASSIVE_SPINCOUNT = "30000"  # the senet tool's own default (cli/main.c), given 
 ASSUMED_PEAK_PER_CORE = 175.0
 
 INFERENCE_ARCHS = ["se_resnet50", "resnet50", "se_resnext50_32x4d", "senet154"]
+# (arch, batch, threads, training) profiled with 'senet bench --profile'
+PROFILED = [("se_resnet50", 1, 1, False), ("se_resnet50", 1, 2, False), ("resnet50", 1, 2, False),
+            ("se_resnet50", 32, 2, False), ("se_resnext50_32x4d", 1, 2, False), ("senet154", 1, 2, False),
+            ("se_resnet20", 128, 2, True), ("se_resnet50", 16, 2, True)]
 ENGINES = ["senet", "pytorch", "onnxruntime"]
 TRAIN_ENGINES = ["senet", "pytorch", "pytorch_cl"]
 ENGINE_NAMES = {"senet": "senet", "pytorch": "PyTorch", "pytorch_cl": "PyTorch channels_last",
@@ -80,6 +85,12 @@ def plan(quick, only):
     # Both waiting policies side by side on one case, to show what spinning costs or gains here.
     both = [e + ":" + p for p in ("passive", "active") for e in ENGINES]
     cases.append(case("policy", "se_resnet50", 1, 2, 1, 1 if quick else 5, 1 if quick else 2, both))
+    # senet alone with --profile: where its time goes in the cases the targets are about.
+    for arch, batch, threads, train in PROFILED:
+        c = case("profile", arch, 2 if quick and batch > 1 else batch, threads, 1, 1 if quick or train else 5,
+                 1, ["senet"])
+        c["train"] = train
+        cases.append(c)
     if only:
         cases = [c for c in cases if c["arch"] in only]
     return cases
@@ -127,7 +138,9 @@ def engine_command(engine, c, model_path, policy):
     if engine == "senet":
         cmd = [SENET, "bench", "--arch", a, "--batch", str(n), "--threads", str(t), "--runs", str(r),
                "--warmup", str(w), "--json"]
-        return cmd + (["--train"] if c["kind"] == "training" else []), None
+        if c["kind"] == "profile":
+            cmd.append("--profile")
+        return cmd + (["--train"] if c["kind"] == "training" or c.get("train") else []), None
     if engine in ("pytorch", "pytorch_cl"):
         cmd = [PYTHON, TORCH_BENCH, "--arch", a, "--batch", str(n), "--threads", str(t), "--runs", str(r),
                "--warmup", str(w)]
@@ -447,6 +460,9 @@ def write_report(path, meta, results, infos):
             add("| training RSS below PyTorch's: %s batch %d | %s MB against %s MB |" % (
                 r["arch"], r["batch"], rss(r["engines"]["senet"]), rss(r["engines"][best]) if best else "-"))
     add("")
+    prof = [r for r in results if r["kind"] == "profile" and "error" not in r["engines"]["senet"]]
+    if prof:
+        write_profiles(add, prof, peak)
     add("## Waiting policy")
     add("")
     add("One case with both policies, the six runs back to back in a rotated order (ms per batch; `busy`:")
@@ -522,6 +538,68 @@ def write_report(path, meta, results, infos):
             notes = old.split(NOTES_MARKER, 1)[1].lstrip("\n")
     with open(path, "w") as f:
         f.write("\n".join(L) + "\n" + notes)
+
+
+def op_totals(run):
+    """senet's profile rows summed by op: {op: [layers, forward ms, backward ms, flops]} per pass."""
+    totals = {}
+    train = run["train"]
+    for row in run["profile"]:
+        t = totals.setdefault(row["op"], [0, 0.0, 0.0, 0.0])
+        t[0] += 1
+        t[1] += row["forward_ms"]
+        t[2] += row["backward_ms"]
+        t[3] += 2.0 * row["macs_per_image"] * run["batch"] * (3 if train else 1)
+    return totals
+
+
+def write_profiles(add, prof, peak):
+    add("## Where senet's time goes")
+    add("")
+    add("`senet bench --profile` in the same run: each layer's wall time in the timed passes (ms per pass,")
+    add("their mean), summed by what ran. A convolution row includes the BN and ReLU folded into it; GFLOP/s")
+    add("count a direct convolution's multiply-adds (Winograd does 2.25x fewer, so its rows can pass 100% of")
+    add("peak); `outside` is the rest of a pass (input layout, loss, SGD step). Ops under 1% are summed in")
+    add("`other`.")
+    add("")
+    for r in prof:
+        run = r["engines"]["senet"]["rounds"][0]
+        mean = sum(run["ms_runs"]) / len(run["ms_runs"])
+        cores = min(r["threads"], os.cpu_count())
+        add("**%s %s, batch %d, %d thread%s**: %.1f ms per pass (mean of %d)" % (
+            r["arch"], "training" if r.get("train") else "inference", r["batch"], r["threads"],
+            "" if r["threads"] == 1 else "s", mean, len(run["ms_runs"])))
+        add("")
+        add("| op | layers | ms | share | GFLOP/s | % peak |")
+        add("| --- | ---: | ---: | ---: | ---: | ---: |")
+        totals = sorted(op_totals(run).items(), key=lambda kv: -(kv[1][1] + kv[1][2]))
+        other = [0, 0.0]
+        for op, (layers, fwd, bwd, flops) in totals:
+            ms = fwd + bwd
+            if ms < 0.01 * mean:
+                other[0] += layers
+                other[1] += ms
+                continue
+            rate = "%.1f | %.0f%%" % (flops / (ms * 1e-3) / 1e9, 100 * flops / (ms * 1e-3) / 1e9 / (peak * cores)) \
+                if flops > 0 and ms > 0 else "- | -"
+            add("| %s | %d | %.1f | %.0f%% | %s |" % (op, layers, ms, 100 * ms / mean, rate))
+        if other[0]:
+            add("| other | %d | %.1f | %.0f%% | - | - |" % (other[0], other[1], 100 * other[1] / mean))
+        inside = sum(t[1] + t[2] for _, t in totals)
+        add("| outside | | %.1f | %.0f%% | - | - |" % (mean - inside, 100 * (mean - inside) / mean))
+        add("")
+    one = next((r for r in prof if (r["arch"], r["batch"], r["threads"]) == ("se_resnet50", 1, 1)), None)
+    two = next((r for r in prof if (r["arch"], r["batch"], r["threads"]) == ("se_resnet50", 1, 2)), None)
+    if one and two:
+        t1, t2 = op_totals(one["engines"]["senet"]["rounds"][0]), op_totals(two["engines"]["senet"]["rounds"][0])
+        add("**se_resnet50 batch 1, from 1 to 2 threads**, by op (speed-up 2.00 would be perfect):")
+        add("")
+        add("| op | 1 thread ms | 2 threads ms | speed-up |")
+        add("| --- | ---: | ---: | ---: |")
+        for op in sorted(t1, key=lambda k: -t1[k][1]):
+            if op in t2 and t1[op][1] >= 0.5:
+                add("| %s | %.1f | %.1f | %.2f |" % (op, t1[op][1], t2[op][1], t1[op][1] / max(t2[op][1], 1e-9)))
+        add("")
 
 
 def best_torch(engines):
