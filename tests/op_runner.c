@@ -654,6 +654,40 @@ static void run_se(tensor_set *in, tensor_set *out)
     free(saved.argmax);
 }
 
+/* Training's fusions: an SE scale inside the residual add (and ReLU), or an
+ * add and its ReLU, forward and backward in one pass each. Without w1 the
+ * op is the add (and ReLU) alone: inputs x and residual. */
+static void run_scale_add(tensor_set *in, tensor_set *out)
+{
+    int relu = param_int("relu");
+    int n = (int)dim(in, "x", 0), h = (int)dim(in, "x", 1), w = (int)dim(in, "x", 2), c = (int)dim(in, "x", 3);
+    real *x = NEED(in, "x", 4, D(n), D(h), D(w), D(c));
+    real *residual = NEED(in, "residual", 4, D(n), D(h), D(w), D(c));
+    real *dy = NEED(in, "d_y", 4, D(n), D(h), D(w), D(c));
+    real *y = output(out, "y", 4, D(n), D(h), D(w), D(c));
+    real *dx = output(out, "d_x", 4, D(n), D(h), D(w), D(c));
+    real *dres = output(out, "d_residual", 4, D(n), D(h), D(w), D(c));
+    if (!find(in, "w1")) {
+        scale_add_forward(y, x, NULL, residual, n, h * w, c, relu);
+        scale_add_backward(dx, dres, NULL, dy, relu ? y : NULL, NULL, NULL, n, h * w, c);
+        return;
+    }
+    int hidden = (int)dim(in, "w1", 0);
+    se_shape s = {.n = n, .hw = h * w, .c = c, .hidden = hidden, .squeeze = SE_SQUEEZE_AVG, .gate = ACT_SIGMOID};
+    se_weights wt = {NEED(in, "w1", 2, D(hidden), D(c)), MAYBE(in, "b1", 1, D(hidden)),
+                     NEED(in, "w2", 2, D(c), D(hidden)), MAYBE(in, "b2", 1, D(c))};
+    se_saved saved = {xcalloc((size_t)n * c, sizeof(real)), xcalloc((size_t)n * hidden, sizeof(real)),
+                      xcalloc((size_t)n * c, sizeof(real)), NULL};
+    se_grads g = {output(out, "d_w1", 2, D(hidden), D(c)), wt.b1 ? output(out, "d_b1", 1, D(hidden)) : NULL,
+                  output(out, "d_w2", 2, D(c), D(hidden)), wt.b2 ? output(out, "d_b2", 1, D(c)) : NULL};
+    se_excite(&saved, x, &wt, &s);
+    scale_add_forward(y, x, saved.s, residual, n, h * w, c, relu);
+    check(se_add_backward(dx, dres, &g, dy, relu ? y : NULL, x, &saved, &wt, &s));
+    free(saved.z);
+    free(saved.h);
+    free(saved.s);
+}
+
 /* ---- the optimised paths against the plain ones ---- */
 
 #define FAST_TOLERANCE 1e-5 /* max |fast - plain| / max |plain|, float */
@@ -901,6 +935,8 @@ int main(int argc, char **argv)
         run_cross_entropy(&in, &out);
     else if (strcmp(op, "se") == 0)
         run_se(&in, &out);
+    else if (strcmp(op, "scale_add") == 0)
+        run_scale_add(&in, &out);
     else
         die("unknown op %s", op);
     for (int i = 0; i < g_n_params; i++)

@@ -64,7 +64,8 @@ typedef struct layer {
     real *packed;       /* weights permuted, BN-scaled and packed; NULL: no plan */
     real *folded_bias;  /* (c_out) the folded BN shift, or NULL */
     int fused;          /* inference: following layers this one also does (net_infer_fused) */
-    int train_fused;    /* training: a BN whose ReLU it also does (net_train_fused) */
+    int train_fused;    /* training: following layers this one also does (net_train_fused) */
+    int train_start;    /* training: the layer whose group this one is in (itself when alone) */
 } layer;
 
 /* A layer's share of the time since profiling started. */
@@ -169,10 +170,12 @@ int net_check_not_frozen(const senet_net *net, const char *what);
 void net_weights_replaced(senet_net *net);
 /* Layers after conv layer i that its inference product also does (0, 1 or 2). */
 int net_infer_fused(const senet_net *net, int i);
-/* Whether training fuses the ReLU after batch norm layer i into it: the
- * forward writes max(0, BN) straight into the ReLU's output, and the
- * backward masks the ReLU's output gradient as it reads it, so the BN's
- * own output and its gradient are never stored. */
+/* Layers after layer i that training does with it (0, 1 or 2): a batch
+ * norm's ReLU; an SE block's residual add (its scale applied inside the
+ * add) and the ReLU after that; an add's ReLU. The forward writes only the
+ * group's last output, and the backward masks that output's gradient
+ * (where a ReLU ends the group) as it reads it, so the outputs inside the
+ * group and their gradients are never stored. 0 for a layer inside a group. */
 int net_train_fused(const senet_net *net, int i);
 /* Decides that once per net, after it is built (the graph does not change;
  * the question is asked for every layer of every step). */

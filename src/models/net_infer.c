@@ -52,8 +52,26 @@ int net_infer_fused(const senet_net *net, int i)
 
 void net_mark_train_fused(senet_net *net)
 {
-    for (int i = 0; i < net->num_layers; i++)
-        net->layers[i].train_fused = net->layers[i].kind == LAYER_BN && absorbs_next(net, i, LAYER_RELU);
+    for (int i = 0; i < net->num_layers; i++) {
+        layer *l = &net->layers[i];
+        /* as in inference, apart from the convolution: training's BN needs the batch statistics */
+        int span = l->kind == LAYER_CONV ? 0 : l->kind == LAYER_BN ? absorbs_next(net, i, LAYER_RELU)
+                                                                   : net_infer_fused(net, i);
+        /* the fused backward writes two input gradients, which must differ */
+        if (span && l->kind == LAYER_ADD && l->in == l->in2)
+            span = 0;
+        if (span && l->kind == LAYER_SE) {
+            const layer *add = &net->layers[i + 1];
+            if ((add->in == l->out ? add->in2 : add->in) == l->in)
+                span = 0;
+        }
+        l->train_fused = span;
+        for (int j = i; j <= i + span; j++)
+            net->layers[j].train_start = i;
+        for (int j = i + 1; j <= i + span; j++)
+            net->layers[j].train_fused = 0;
+        i += span;
+    }
 }
 
 int net_train_fused(const senet_net *net, int i) { return net->layers[i].train_fused; }

@@ -4,9 +4,10 @@
  * free one grown, else a new one; buffers are allocated once the plan is
  * whole), and a buffer returns to the free list after its last reader, so a
  * ResNet runs in a few buffers the size of its largest activations.
- * Training keeps what backward reads to the end; the rest (a residual sum,
- * an SE output) is shared the same way, a BN output that its ReLU overwrites
- * in the same pass gets no buffer, and the activation gradients share
+ * Training keeps what backward reads to the end; the rest is shared the
+ * same way, the outputs inside a fused group (a BN output that its ReLU
+ * overwrites in the same pass, an SE output scaled inside the residual add,
+ * a sum before its ReLU) get no buffer, and the activation gradients share
  * buffers in backward order. */
 #include "net.h"
 
@@ -221,9 +222,9 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_t
     for (int a = 0; a < n_acts; a++)
         if (net->acts[a].grad_start < 0 && producer[a] >= 0)
             net->acts[a].grad_start = producer[a]; /* read by no layer: zeroes only */
-    for (int i = 0; i + 1 < n_layers; i++)
-        if (net_train_fused(net, i))
-            net->acts[net->layers[i].out].grad_start = -1; /* a BN fused with its ReLU: no gradient stored */
+    for (int i = 0; i < n_layers; i++) /* the outputs inside a fused group: no gradient stored */
+        for (int j = i; j < i + net_train_fused(net, i); j++)
+            net->acts[net->layers[j].out].grad_start = -1;
     int n_bufs = 0;
     /* Backward time runs from n_layers (the loss) down to 0. */
     for (int t = n_layers; t >= 0; t--) {
@@ -232,12 +233,14 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_t
                 continue;
             owner[a] = take_buffer(bufs, &n_bufs, counts[a], 0);
         }
-        /* After layer t's backward its output's gradient is spent, but a
-         * fused ReLU's only after the BN before it, which reads it. */
-        if (t < n_layers && owner[net->layers[t].out] >= 0 && !(t > 0 && net_train_fused(net, t - 1)))
-            bufs[owner[net->layers[t].out]].free = 1;
-        if (t + 1 < n_layers && net_train_fused(net, t) && owner[net->layers[t + 1].out] >= 0)
-            bufs[owner[net->layers[t + 1].out]].free = 1;
+        /* After layer t's backward its output's gradient is spent; a fused
+         * group's output gradient after the backward of the group, which
+         * its first layer does. */
+        if (t < n_layers && net->layers[t].train_start == t) {
+            int out = net->layers[t + net_train_fused(net, t)].out;
+            if (owner[out] >= 0)
+                bufs[owner[out]].free = 1;
+        }
     }
     if (dry) {
         *dry_total = buffers_total(bufs, n_bufs);

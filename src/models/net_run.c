@@ -283,12 +283,12 @@ int net_forward(senet_net *net, int training)
             se_weights w = se_weights_of(net, l);
             se_shape s = se_shape_of(net, l);
             se_saved saved = {l->saved_a, l->saved_b, l->saved_c, l->saved_idx};
-            int fused = training ? 0 : l->fused;
+            int fused = training ? net_train_fused(net, i) : l->fused;
             if (!fused) {
                 se_forward(out->data, &saved, in->data, &w, &s);
                 break;
             }
-            /* inference: the scale happens inside the residual add (and ReLU) after it */
+            /* the scale happens inside the residual add (and ReLU) after it */
             const layer *add = &net->layers[i + 1];
             const real *residual = net->acts[add->in == l->out ? add->in2 : add->in].data;
             se_excite(&saved, in->data, &w, &s);
@@ -298,7 +298,7 @@ int net_forward(senet_net *net, int training)
             break;
         }
         case LAYER_ADD:
-            if (!training && l->fused) { /* inference: add and ReLU in one pass */
+            if (training ? net_train_fused(net, i) : l->fused) { /* add and ReLU in one pass */
                 scale_add_forward(net->acts[net->layers[i + 1].out].data, in->data, NULL, net->acts[l->in2].data, n,
                                   in->h * in->w, in->c, 1);
                 i += 1;
@@ -331,16 +331,22 @@ int net_backward(senet_net *net)
         layer *l = &net->layers[i];
         activation *in = &net->acts[l->in], *out = &net->acts[l->out];
         size_t rows = (size_t)n * in->h * in->w, count = rows * in->c;
-        if (l->kind == LAYER_RELU && i > 0 && net_train_fused(net, i - 1))
-            continue; /* the BN before it does its backward */
+        if (l->train_start != i)
+            continue; /* inside a fused group: the group's first layer does its backward */
+        int span = net_train_fused(net, i);
         real *d_in = l->in == net->input_act ? NULL : in->grad;
         double started = net_profile_clock(net);
-        /* Gradients accumulate; one that starts life here starts at zero
-         * (its buffer is shared with gradients that are spent). */
-        if (d_in && in->grad_start == i)
-            memset(d_in, 0, count * sizeof(real));
-        if (l->kind == LAYER_ADD && net->acts[l->in2].grad_start == i)
-            memset(net->acts[l->in2].grad, 0, count * sizeof(real));
+        /* Gradients accumulate; one that starts life in this group starts at
+         * zero (its buffer is shared with gradients that are spent). */
+        for (int j = i; j <= i + span; j++) {
+            const layer *m = &net->layers[j];
+            int reads[2] = {m->in, m->kind == LAYER_ADD ? m->in2 : -1};
+            for (int r = 0; r < 2; r++)
+                if (reads[r] >= 0 && reads[r] != net->input_act && net->acts[reads[r]].grad_start == j) {
+                    const activation *a = &net->acts[reads[r]];
+                    memset(a->grad, 0, (size_t)n * a->h * a->w * a->c * sizeof(real));
+                }
+        }
         switch (l->kind) {
         case LAYER_CONV: {
             conv2d_shape s = conv_shape_of(net, l, n, in->h, in->w);
@@ -367,10 +373,25 @@ int net_backward(senet_net *net)
             se_shape s = se_shape_of(net, l);
             se_saved saved = {l->saved_a, l->saved_b, l->saved_c, l->saved_idx};
             se_grads g = {grad_of(net, l->p[0]), grad_of(net, l->p[1]), grad_of(net, l->p[2]), grad_of(net, l->p[3])};
-            TRY(se_backward(d_in, &g, out->grad, in->data, &saved, &w, &s));
+            if (!span) {
+                TRY(se_backward(d_in, &g, out->grad, in->data, &saved, &w, &s));
+                break;
+            }
+            /* with the residual add (and ReLU) after it, from the group's output gradient */
+            const layer *add = &net->layers[i + 1];
+            const activation *last = &net->acts[net->layers[i + span].out];
+            int residual = add->in == l->out ? add->in2 : add->in;
+            TRY(se_add_backward(d_in, net->acts[residual].grad, &g, last->grad, span == 2 ? last->data : NULL,
+                                in->data, &saved, &w, &s));
             break;
         }
         case LAYER_ADD:
+            if (span) { /* with its ReLU */
+                const activation *relu = &net->acts[net->layers[i + 1].out];
+                scale_add_backward(in->grad, net->acts[l->in2].grad, NULL, relu->grad, relu->data, NULL, NULL, n,
+                                   in->h * in->w, in->c);
+                break;
+            }
             accumulate(in->grad, out->grad, count);
             accumulate(net->acts[l->in2].grad, out->grad, count);
             break;

@@ -14,6 +14,13 @@ void add_forward(real *y, const real *a, const real *b, size_t count);
  * y = x * s[n, c] + residual (s NULL: no scale), then ReLU when relu. */
 void scale_add_forward(real *y, const real *x, const real *s, const real *residual, int n, int hw, int c, int relu);
 
+/* The backward of scale_add_forward from its output y and gradient d_y (y
+ * NULL: no ReLU): dz = d_y where y > 0; d_residual += dz; d_x += dz * s and
+ * d_s[n, c] += sum_p dz * x (s and d_s NULL: no scale, d_x += dz). The
+ * gradients must not overlap each other or the inputs. */
+void scale_add_backward(real *d_x, real *d_residual, real *d_s, const real *d_y, const real *y, const real *x,
+                        const real *s, int n, int hw, int c);
+
 void accumulate(real *d_x, const real *d_y, size_t count);
 
 /* y[n, p, c] = x[n, p, c] * s[n, c]; x (N, HW, C), s (N, C). */

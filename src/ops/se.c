@@ -26,21 +26,21 @@ void se_forward(real *y, se_saved *saved, const real *x, const se_weights *w, co
     channel_scale_forward(y, x, saved->s, s->n, s->hw, s->c);
 }
 
-int se_backward(real *d_x, se_grads *g, const real *d_y, const real *x, const se_saved *saved, const se_weights *w,
-                const se_shape *s)
+/* The backward of the excitation and squeeze, from d_s (N, C) filled
+ * with the gradient of the gate's output: d_x gets the squeeze's share. */
+static int excite_backward(real *d_x, se_grads *g, const real *d_s, const se_saved *saved, const se_weights *w,
+                           const se_shape *s)
 {
     size_t nc = (size_t)s->n * s->c, nh = (size_t)s->n * s->hidden;
-    real *d_s = aligned_calloc_checked(nc, sizeof(real));  /* (N, C) then reused as d(pre-gate) */
     real *d_a = aligned_calloc_checked(nc, sizeof(real));  /* (N, C) */
     real *d_h = aligned_calloc_checked(nh, sizeof(real));  /* (N, hidden) */
     real *d_hp = aligned_calloc_checked(nh, sizeof(real)); /* (N, hidden) before the ReLU */
     real *d_z = aligned_calloc_checked(nc, sizeof(real));  /* (N, C) */
     int status = SENET_OK;
-    if (!d_s || !d_a || !d_h || !d_hp || !d_z) {
+    if (!d_a || !d_h || !d_hp || !d_z) {
         status = senet_fail(SENET_ERR_NOMEM, "SE backward: no memory for %zu values", nc);
         goto done;
     }
-    channel_scale_backward(d_x, d_s, d_y, x, saved->s, s->n, s->hw, s->c);
     activation_backward(d_a, d_s, saved->s, nc, s->gate);
     linear_backward(d_h, g->w2, g->b2, d_a, saved->h, w->w2, s->n, s->hidden, s->c);
     activation_backward(d_hp, d_h, saved->h, nh, ACT_RELU);
@@ -50,10 +50,33 @@ int se_backward(real *d_x, se_grads *g, const real *d_y, const real *x, const se
     else
         global_avgpool_backward(d_x, d_z, s->n, s->hw, s->c);
 done:
-    aligned_free(d_s);
     aligned_free(d_a);
     aligned_free(d_h);
     aligned_free(d_hp);
     aligned_free(d_z);
+    return status;
+}
+
+int se_backward(real *d_x, se_grads *g, const real *d_y, const real *x, const se_saved *saved, const se_weights *w,
+                const se_shape *s)
+{
+    real *d_s = aligned_calloc_checked((size_t)s->n * s->c, sizeof(real)); /* (N, C) */
+    if (!d_s)
+        return senet_fail(SENET_ERR_NOMEM, "SE backward: no memory for %d x %d values", s->n, s->c);
+    channel_scale_backward(d_x, d_s, d_y, x, saved->s, s->n, s->hw, s->c);
+    int status = excite_backward(d_x, g, d_s, saved, w, s);
+    aligned_free(d_s);
+    return status;
+}
+
+int se_add_backward(real *d_x, real *d_residual, se_grads *g, const real *d_y, const real *y, const real *x,
+                    const se_saved *saved, const se_weights *w, const se_shape *s)
+{
+    real *d_s = aligned_calloc_checked((size_t)s->n * s->c, sizeof(real)); /* (N, C) */
+    if (!d_s)
+        return senet_fail(SENET_ERR_NOMEM, "SE backward: no memory for %d x %d values", s->n, s->c);
+    scale_add_backward(d_x, d_residual, d_s, d_y, y, x, saved->s, s->n, s->hw, s->c);
+    int status = excite_backward(d_x, g, d_s, saved, w, s);
+    aligned_free(d_s);
     return status;
 }

@@ -48,4 +48,10 @@ void se_forward(real *y, se_saved *saved, const real *x, const se_weights *w, co
 int se_backward(real *d_x, se_grads *g, const real *d_y, const real *x, const se_saved *saved, const se_weights *w,
                 const se_shape *s);
 
+/* Training's fusion of the SE with the residual add (and ReLU) after it:
+ * the backward of y = relu(x * s + residual) (y NULL: no ReLU) from d_y,
+ * accumulating d_x, d_residual and the weight gradients. */
+int se_add_backward(real *d_x, real *d_residual, se_grads *g, const real *d_y, const real *y, const real *x,
+                    const se_saved *saved, const se_weights *w, const se_shape *s);
+
 #endif

@@ -251,6 +251,31 @@ def case_se(n, c, h, w, hidden, squeeze, gate, bias, conv):
     return "se", inputs, dict(squeeze=squeeze, gate=gate), want
 
 
+def case_scale_add(n, c, h, w, hidden, relu):
+    """Training's fusions: y = x * s + residual (ReLU when relu), s the SE gate of x
+    (sigmoid, avg squeeze, linear excitation with biases); without hidden, y = x + residual."""
+    x, residual = leaf(n, c, h, w), leaf(n, c, h, w)
+    inputs = {"x": nhwc(x), "residual": nhwc(residual)}
+    want = {}
+    if hidden:
+        fc1, fc2 = torch.nn.Linear(c, hidden), torch.nn.Linear(hidden, c)
+        s = torch.sigmoid(fc2(torch.relu(fc1(F.adaptive_avg_pool2d(x, 1).flatten(1)))))
+        y = x * s.view(n, c, 1, 1) + residual
+        inputs.update({"w1": npy(fc1.weight), "b1": npy(fc1.bias), "w2": npy(fc2.weight), "b2": npy(fc2.bias)})
+    else:
+        y = x + residual
+    if relu:
+        y = torch.relu(y)
+    dy = torch.randn_like(y)
+    y.backward(dy)
+    inputs["d_y"] = nhwc(dy)
+    want.update({"y": nhwc(y), "d_x": nhwc(x.grad), "d_residual": nhwc(residual.grad)})
+    if hidden:
+        want.update({"d_w1": npy(fc1.weight.grad), "d_b1": npy(fc1.bias.grad), "d_w2": npy(fc2.weight.grad),
+                     "d_b2": npy(fc2.bias.grad)})
+    return "scale_add", inputs, dict(relu=int(relu)), want
+
+
 def check_against_torch(case_fn, args, run):
     op, inputs, options, want = case_fn(*args)
     worst, name = compare(run(op, inputs, **options), want)
@@ -363,6 +388,9 @@ def build_cases():
                                                                   "conv1x1" if conv_fc else "linear"),
                     case_se, 2, 16, 7, 7, 4, squeeze, gate, bias, conv_fc)
                 i += 1
+    for hidden, relu in [(4, True), (4, False), (0, True)]:
+        add("%s%s 3x32x9x7 (training's fusion)" % ("se+add" if hidden else "add", "+relu" if relu else ""),
+            case_scale_add, 3, 32, 9, 7, hidden, relu)
     add("se 2x64x14x14 r16 squeeze avg gate sigmoid bias (conv1x1)", case_se, 2, 64, 14, 14, 4, "avg", "sigmoid",
         True, True)
     add("se 1x256x7x7 r16 squeeze max gate tanh (linear)", case_se, 1, 256, 7, 7, 16, "max", "tanh", False, False)
