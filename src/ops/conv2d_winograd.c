@@ -10,10 +10,10 @@
  *
  * Tiles are taken in chunks of CHUNK across the whole batch. With many
  * chunks (a batch of images) each thread takes whole chunks; with few
- * (batch 1) the threads of one team share each chunk: they split its tiles
- * for the transforms and its 16 products between them, with a barrier
+ * (batch 1) the threads of one team share each chunk: they take its tiles
+ * for the transforms and its 16 products as they come free, with a barrier
  * between the stages. Either way a tile's sums do not depend on the thread
- * count. */
+ * count or on which thread did them. */
 #include "conv2d_winograd.h"
 
 #include "../base/scratch.h"
@@ -259,28 +259,66 @@ static void output_tile(real *out, const real *m, size_t m_stride, int tile, con
 }
 
 /* One chunk of `count` tiles from tile `first`: V (16, count, C_in) in v,
- * M (16, count, C_out) in m. A team of `team` threads shares it, member
- * `me` taking every team-th tile and product, with a barrier between the
- * stages; a team of one needs none. */
-static void winograd_chunk(real *out, real *v, size_t v_stride, real *m, size_t m_stride, int first, int count,
-                           int me, int team, const real *in, const real *packed, const real *bias, int relu,
-                           int accumulate, const tiling *g, const real *zero, const conv2d_shape *s,
-                           const transforms *f)
+ * M (16, count, C_out) in m. */
+typedef struct chunk_job {
+    real *out, *v, *m;
+    size_t v_stride, m_stride;
+    int first, count;
+    const real *in, *packed, *bias, *zero;
+    int relu, accumulate;
+    const tiling *g;
+    const conv2d_shape *s;
+    const transforms *f;
+} chunk_job;
+
+static void chunk_input(const chunk_job *j, int t)
 {
-    for (int t = me; t < count; t += team)
-        input_tile(v + (size_t)t * s->c_in, v_stride, in, first + t, g, zero, s, f);
-    if (team > 1) {
-#pragma omp barrier
-    }
-    for (int xi = me; xi < POINTS; xi += team)
-        gemm_packed(1, count, s->c_out, s->c_in, v + xi * v_stride, s->c_in, packed + xi * point_size(s),
-                    m + xi * m_stride, s->c_out, NULL);
-    if (team > 1) {
-#pragma omp barrier
-    }
-    /* M is read here and, shared, rewritten only after the next chunk's first barrier */
-    for (int t = me; t < count; t += team)
-        output_tile(out, m + (size_t)t * s->c_out, m_stride, first + t, g, bias, relu, accumulate, s, f);
+    input_tile(j->v + (size_t)t * j->s->c_in, j->v_stride, j->in, j->first + t, j->g, j->zero, j->s, j->f);
+}
+
+static void chunk_product(const chunk_job *j, int xi)
+{
+    const conv2d_shape *s = j->s;
+    gemm_packed(1, j->count, s->c_out, s->c_in, j->v + xi * j->v_stride, s->c_in, j->packed + xi * point_size(s),
+                j->m + xi * j->m_stride, s->c_out, NULL);
+}
+
+static void chunk_output(const chunk_job *j, int t)
+{
+    output_tile(j->out, j->m + (size_t)t * j->s->c_out, j->m_stride, j->first + t, j->g, j->bias, j->relu,
+                j->accumulate, j->s, j->f);
+}
+
+/* Tiles a thread takes at a time from a shared chunk. */
+#define SHARED_TILES 8
+
+/* The calling thread does the whole chunk. */
+static void chunk_alone(const chunk_job *j)
+{
+    for (int t = 0; t < j->count; t++)
+        chunk_input(j, t);
+    for (int xi = 0; xi < POINTS; xi++)
+        chunk_product(j, xi);
+    for (int t = 0; t < j->count; t++)
+        chunk_output(j, t);
+}
+
+/* The threads of the enclosing team share the chunk: they take its tiles
+ * and products as they come free, so that a thread the machine slows down
+ * takes fewer (a fixed split waited for it at every stage), with the
+ * worksharing loops' barriers between the stages. M is rewritten by the
+ * next chunk only after its first stage's barrier. */
+static void chunk_shared(const chunk_job *j)
+{
+#pragma omp for schedule(dynamic, SHARED_TILES)
+    for (int t = 0; t < j->count; t++)
+        chunk_input(j, t);
+#pragma omp for schedule(dynamic, 1)
+    for (int xi = 0; xi < POINTS; xi++)
+        chunk_product(j, xi);
+#pragma omp for schedule(dynamic, SHARED_TILES)
+    for (int t = 0; t < j->count; t++)
+        chunk_output(j, t);
 }
 
 /* Chunks per thread from which each thread takes whole chunks of its own
@@ -313,20 +351,19 @@ static int run(real *out, const real *in, const real *packed, const real *bias, 
     transforms f = transforms_for_isa();
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
-        int me = threads_index(), team = threads_team_size();
+        chunk_job j = {out, v, v + POINTS * v_stride, v_stride, m_stride, 0, 0, in, packed, bias, zero_pixel,
+                       relu, accumulate, &g, s, &f};
         if (own) {
-            real *my_v = v + (size_t)me * each, *my_m = my_v + POINTS * v_stride;
+            j.v = v + (size_t)threads_index() * each, j.m = j.v + POINTS * v_stride;
 #pragma omp for schedule(static)
             for (int c = 0; c < chunks; c++) {
-                int first = c * chunk, count = tiles - first < chunk ? tiles - first : chunk;
-                winograd_chunk(out, my_v, v_stride, my_m, m_stride, first, count, 0, 1, in, packed, bias, relu,
-                               accumulate, &g, zero_pixel, s, &f);
+                j.first = c * chunk, j.count = tiles - j.first < chunk ? tiles - j.first : chunk;
+                chunk_alone(&j);
             }
         } else {
-            for (int first = 0; first < tiles; first += chunk) {
-                int count = tiles - first < chunk ? tiles - first : chunk;
-                winograd_chunk(out, v, v_stride, v + POINTS * v_stride, m_stride, first, count, me, team, in, packed,
-                               bias, relu, accumulate, &g, zero_pixel, s, &f);
+            for (j.first = 0; j.first < tiles; j.first += chunk) {
+                j.count = tiles - j.first < chunk ? tiles - j.first : chunk;
+                chunk_shared(&j);
             }
         }
     }
