@@ -46,7 +46,10 @@ static void usage(FILE *out)
  * instead: se_resnet50 at batch 1 on 2 threads took 65-73 ms so, 59-61 ms
  * with a grace of 30000 spins (libgomp counts some 100 a microsecond) before
  * sleeping. libgomp reads both settings only at start-up, so when the user
- * has not chosen a policy the tool re-executes itself once with these. */
+ * has not chosen a policy the tool re-executes itself once with these. The
+ * grace is the worst choice when another process keeps a core busy (235-268
+ * ms against 88 with GOMP_SPINCOUNT=0, docs/BENCHMARKS.md), which a user
+ * who shares the cores sets, and which this keeps. */
 #define SPINS_BEFORE_SLEEP "30000"
 
 static void prefer_passive_waiting(char **argv)
