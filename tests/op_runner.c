@@ -767,6 +767,109 @@ static void gemm_case(int m, int n, int k, rng *r)
     verdict(worst <= FAST_TOLERANCE, what, worst);
 }
 
+/* The gradients of the plain convolution, by its definition: d_in and
+ * d_weight accumulate sum over the outputs of d_out times the other factor. */
+static void conv2d_backward_plain(real *d_in, real *d_weight, const real *d_out, const real *in, const real *weight,
+                                  const conv2d_shape *s)
+{
+    int cg = s->c_in / s->groups, og = s->c_out / s->groups;
+    for (int n = 0; n < s->n; n++)
+        for (int oh = 0; oh < s->h_out; oh++)
+            for (int ow = 0; ow < s->w_out; ow++)
+                for (int o = 0; o < s->c_out; o++) {
+                    real g = d_out[(((size_t)n * s->h_out + oh) * s->w_out + ow) * s->c_out + o];
+                    for (int c = 0; c < cg; c++)
+                        for (int i = 0; i < s->kh; i++)
+                            for (int j = 0; j < s->kw; j++) {
+                                int ih = oh * s->stride - s->pad + i, iw = ow * s->stride - s->pad + j;
+                                if (ih < 0 || ih >= s->h || iw < 0 || iw >= s->w)
+                                    continue;
+                                size_t at = (((size_t)n * s->h + ih) * s->w + iw) * s->c_in + o / og * cg + c;
+                                size_t wi = (((size_t)o * cg + c) * s->kh + i) * s->kw + j;
+                                d_in[at] += g * weight[wi];
+                                d_weight[wi] += g * in[at];
+                            }
+                }
+}
+
+/* conv2d_backward (whichever kernels the shape takes: GEMM and col2im, the
+ * direct and Winograd data gradients, the weight gradient from the padded
+ * input) against the plain gradients, both accumulating onto the same
+ * non-zero start. */
+static void conv_backward_case(const conv2d_shape *s, const real *x, const real *wt, const char *what, rng *r)
+{
+    size_t in_count = (size_t)s->n * s->h * s->w * s->c_in;
+    size_t w_count = (size_t)s->c_out * (s->c_in / s->groups) * s->kh * s->kw;
+    size_t out_count = (size_t)s->n * s->h_out * s->w_out * s->c_out;
+    real *dy = xcalloc(out_count, sizeof(real));
+    real *dx_fast = xcalloc(in_count, sizeof(real)), *dx_plain = xcalloc(in_count, sizeof(real));
+    real *dw_fast = xcalloc(w_count, sizeof(real)), *dw_plain = xcalloc(w_count, sizeof(real));
+    fill(dy, out_count, r);
+    fill(dx_plain, in_count, r);
+    memcpy(dx_fast, dx_plain, in_count * sizeof(real));
+    fill(dw_plain, w_count, r);
+    memcpy(dw_fast, dw_plain, w_count * sizeof(real));
+    check(conv2d_backward(dx_fast, dw_fast, NULL, dy, x, wt, s));
+    conv2d_backward_plain(dx_plain, dw_plain, dy, x, wt, s);
+    char label[128];
+    snprintf(label, sizeof label, "d_in %s", what);
+    verdict(rel_err(dx_fast, dx_plain, 1, in_count, in_count) <= FAST_TOLERANCE, label,
+            rel_err(dx_fast, dx_plain, 1, in_count, in_count));
+    snprintf(label, sizeof label, "d_weight %s", what);
+    verdict(rel_err(dw_fast, dw_plain, 1, w_count, w_count) <= FAST_TOLERANCE, label,
+            rel_err(dw_fast, dw_plain, 1, w_count, w_count));
+    free(dy);
+    free(dx_fast);
+    free(dx_plain);
+    free(dw_fast);
+    free(dw_plain);
+}
+
+/* Training's fused SE scale + residual add + ReLU backward against the
+ * unfused ops it replaces (the ReLU's backward, the add's two accumulations,
+ * the scale's backward), all accumulating onto the same non-zero start. */
+static void scale_add_case(int n, int hw, int c, rng *r)
+{
+    size_t count = (size_t)n * hw * c, nc = (size_t)n * c;
+    real *x = xcalloc(count, sizeof(real)), *res = xcalloc(count, sizeof(real)), *y = xcalloc(count, sizeof(real));
+    real *dy = xcalloc(count, sizeof(real)), *dz = xcalloc(count, sizeof(real)), *s = xcalloc(nc, sizeof(real));
+    real *dx[2], *dres[2], *ds[2];
+    for (int k = 0; k < 2; k++) {
+        dx[k] = xcalloc(count, sizeof(real)), dres[k] = xcalloc(count, sizeof(real)), ds[k] = xcalloc(nc, sizeof(real));
+    }
+    fill(x, count, r);
+    fill(res, count, r);
+    fill(dy, count, r);
+    fill(s, nc, r);
+    fill(dx[0], count, r);
+    fill(dres[0], count, r);
+    fill(ds[0], nc, r);
+    memcpy(dx[1], dx[0], count * sizeof(real));
+    memcpy(dres[1], dres[0], count * sizeof(real));
+    memcpy(ds[1], ds[0], nc * sizeof(real));
+    scale_add_forward(y, x, s, res, n, hw, c, 1);
+    scale_add_backward(dx[0], dres[0], ds[0], dy, y, x, s, n, hw, c);
+    activation_backward(dz, dy, y, count, ACT_RELU);
+    accumulate(dres[1], dz, count);
+    channel_scale_backward(dx[1], ds[1], dz, x, s, n, hw, c);
+    char what[96];
+    snprintf(what, sizeof what, "se scale+add+relu backward %dx%dx%d", n, hw, c);
+    double err = fmax(fmax(rel_err(dx[0], dx[1], 1, count, count), rel_err(dres[0], dres[1], 1, count, count)),
+                      rel_err(ds[0], ds[1], 1, nc, nc));
+    verdict(err <= FAST_TOLERANCE, what, err);
+    for (int k = 0; k < 2; k++) {
+        free(dx[k]);
+        free(dres[k]);
+        free(ds[k]);
+    }
+    free(x);
+    free(res);
+    free(y);
+    free(dy);
+    free(dz);
+    free(s);
+}
+
 static void conv_case(int n, int h, int w, int c_in, int c_out, int kh, int stride, int pad, int groups, int bias,
                       rng *r)
 {
@@ -790,6 +893,7 @@ static void conv_case(int n, int h, int w, int c_in, int c_out, int kh, int stri
              groups, bias ? " bias" : "");
     double err = rel_err(y_fast, y_plain, 1, out_count, out_count);
     verdict(err <= FAST_TOLERANCE, what, err);
+    conv_backward_case(&s, x, wt, what, r);
 
     /* Packed weights with a per-channel scale (a folded batch norm), bias
      * and ReLU against the plain convolution of the scaled weights. */
@@ -882,10 +986,15 @@ static int fast_vs_plain(void)
     conv_case(2, 19, 21, 32, 48, 3, 1, 1, 1, 1, &r);
     conv_case(1, 9, 8, 24, 40, 3, 1, 0, 1, 0, &r);
     conv_case(3, 7, 7, 64, 32, 3, 1, 1, 1, 1, &r);
+    /* the Winograd data gradient (C_in not 16 or 32) in chunks each thread owns: 960 tiles */
+    conv_case(4, 31, 29, 40, 24, 3, 1, 1, 1, 0, &r);
     /* more images than threads: each thread takes whole images */
     conv_case(5, 8, 8, 16, 16, 3, 1, 1, 1, 0, &r);
     conv_case(3, 9, 9, 32, 16, 3, 2, 1, 1, 1, &r);
     conv_case(4, 6, 6, 16, 32, 1, 1, 0, 1, 1, &r);
+    /* one image and many (threads over images), odd channel counts */
+    scale_add_case(1, 49, 2048, &r);
+    scale_add_case(9, 63, 17, &r);
     printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed ? 1 : 0;
 }
