@@ -767,31 +767,6 @@ static void gemm_case(int m, int n, int k, rng *r)
     verdict(worst <= FAST_TOLERANCE, what, worst);
 }
 
-/* The gradients of the plain convolution, by its definition: d_in and
- * d_weight accumulate sum over the outputs of d_out times the other factor. */
-static void conv2d_backward_plain(real *d_in, real *d_weight, const real *d_out, const real *in, const real *weight,
-                                  const conv2d_shape *s)
-{
-    int cg = s->c_in / s->groups, og = s->c_out / s->groups;
-    for (int n = 0; n < s->n; n++)
-        for (int oh = 0; oh < s->h_out; oh++)
-            for (int ow = 0; ow < s->w_out; ow++)
-                for (int o = 0; o < s->c_out; o++) {
-                    real g = d_out[(((size_t)n * s->h_out + oh) * s->w_out + ow) * s->c_out + o];
-                    for (int c = 0; c < cg; c++)
-                        for (int i = 0; i < s->kh; i++)
-                            for (int j = 0; j < s->kw; j++) {
-                                int ih = oh * s->stride - s->pad + i, iw = ow * s->stride - s->pad + j;
-                                if (ih < 0 || ih >= s->h || iw < 0 || iw >= s->w)
-                                    continue;
-                                size_t at = (((size_t)n * s->h + ih) * s->w + iw) * s->c_in + o / og * cg + c;
-                                size_t wi = (((size_t)o * cg + c) * s->kh + i) * s->kw + j;
-                                d_in[at] += g * weight[wi];
-                                d_weight[wi] += g * in[at];
-                            }
-                }
-}
-
 /* conv2d_backward (whichever kernels the shape takes: GEMM and col2im, the
  * direct and Winograd data gradients, the weight gradient from the padded
  * input) against the plain gradients, both accumulating onto the same

@@ -486,24 +486,45 @@ int conv2d_backward(real *d_in, real *d_weight, real *d_bias, const real *d_out,
     return SENET_OK;
 }
 
-void conv2d_forward_plain(real *out, const real *in, const real *weight, const real *bias, const conv2d_shape *s)
+/* The convolution by its definition, one output at a time: with out, its
+ * value (plus bias); with d_out, that output's gradient added to every
+ * input and weight it reads. */
+static void plain(real *out, real *d_in, real *d_weight, const real *d_out, const real *in, const real *weight,
+                  const real *bias, const conv2d_shape *s)
 {
     int cg = s->c_in / s->groups, og = s->c_out / s->groups;
     for (int n = 0; n < s->n; n++)
         for (int oh = 0; oh < s->h_out; oh++)
             for (int ow = 0; ow < s->w_out; ow++)
                 for (int o = 0; o < s->c_out; o++) {
-                    int g = o / og;
-                    real sum = bias ? bias[o] : 0;
+                    size_t at_out = (((size_t)n * s->h_out + oh) * s->w_out + ow) * s->c_out + o;
+                    real sum = bias ? bias[o] : 0, g = d_out ? d_out[at_out] : 0;
                     for (int c = 0; c < cg; c++)
                         for (int i = 0; i < s->kh; i++)
                             for (int j = 0; j < s->kw; j++) {
                                 int ih = oh * s->stride - s->pad + i, iw = ow * s->stride - s->pad + j;
                                 if (ih < 0 || ih >= s->h || iw < 0 || iw >= s->w)
                                     continue;
-                                sum += in[(((size_t)n * s->h + ih) * s->w + iw) * s->c_in + g * cg + c] *
-                                       weight[(((size_t)o * cg + c) * s->kh + i) * s->kw + j];
+                                size_t at = (((size_t)n * s->h + ih) * s->w + iw) * s->c_in + o / og * cg + c;
+                                size_t wi = (((size_t)o * cg + c) * s->kh + i) * s->kw + j;
+                                sum += in[at] * weight[wi];
+                                if (d_out) {
+                                    d_in[at] += g * weight[wi];
+                                    d_weight[wi] += g * in[at];
+                                }
                             }
-                    out[(((size_t)n * s->h_out + oh) * s->w_out + ow) * s->c_out + o] = sum;
+                    if (out)
+                        out[at_out] = sum;
                 }
+}
+
+void conv2d_forward_plain(real *out, const real *in, const real *weight, const real *bias, const conv2d_shape *s)
+{
+    plain(out, NULL, NULL, NULL, in, weight, bias, s);
+}
+
+void conv2d_backward_plain(real *d_in, real *d_weight, const real *d_out, const real *in, const real *weight,
+                           const conv2d_shape *s)
+{
+    plain(NULL, d_in, d_weight, d_out, in, weight, NULL, s);
 }

@@ -38,7 +38,10 @@ int conv2d_pack_weights(real *packed, const real *weight, const real *scale, con
 int conv2d_forward_packed(real *out, const real *in, const real *packed, const real *bias, int relu,
                           const conv2d_shape *s);
 
-/* The direct seven-loop convolution: the reference the fast path is tested against. */
+/* The direct seven-loop convolution and its gradients (d_in and d_weight
+ * accumulate): the references the fast paths are tested against. */
 void conv2d_forward_plain(real *out, const real *in, const real *weight, const real *bias, const conv2d_shape *s);
+void conv2d_backward_plain(real *d_in, real *d_weight, const real *d_out, const real *in, const real *weight,
+                           const conv2d_shape *s);
 
 #endif
