@@ -581,8 +581,8 @@ def write_profiles(add, prof, peak):
                 other[0] += layers
                 other[1] += ms
                 continue
-            rate = "%.1f | %.0f%%" % (flops / (ms * 1e-3) / 1e9, 100 * flops / (ms * 1e-3) / 1e9 / (peak * cores)) \
-                if flops > 0 and ms > 0 else "- | -"
+            gflops = flops / (ms * 1e-3) / 1e9 if ms > 0 else 0
+            rate = "%.1f | %.0f%%" % (gflops, 100 * gflops / (peak * cores)) if flops > 0 and ms > 0 else "- | -"
             add("| %s | %d | %.1f | %.0f%% | %s |" % (op, layers, ms, 100 * ms / mean, rate))
         if other[0]:
             add("| other | %d | %.1f | %.0f%% | - | - |" % (other[0], other[1], 100 * other[1] / mean))

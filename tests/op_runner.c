@@ -629,6 +629,22 @@ static void run_cross_entropy(tensor_set *in, tensor_set *out)
         d_logits[i] *= d_loss[0];
 }
 
+/* An SE's excitation weights w1, w2 (and biases b1, b2 when given) from
+ * the inputs, and outputs for their gradients. */
+static se_weights se_weights_in(tensor_set *in, int hidden, int c)
+{
+    se_weights wt = {NEED(in, "w1", 2, D(hidden), D(c)), MAYBE(in, "b1", 1, D(hidden)),
+                     NEED(in, "w2", 2, D(c), D(hidden)), MAYBE(in, "b2", 1, D(c))};
+    return wt;
+}
+
+static se_grads se_grads_out(tensor_set *out, const se_weights *wt, int hidden, int c)
+{
+    se_grads g = {output(out, "d_w1", 2, D(hidden), D(c)), wt->b1 ? output(out, "d_b1", 1, D(hidden)) : NULL,
+                  output(out, "d_w2", 2, D(c), D(hidden)), wt->b2 ? output(out, "d_b2", 1, D(c)) : NULL};
+    return g;
+}
+
 static void run_se(tensor_set *in, tensor_set *out)
 {
     const char *squeeze = param_str("squeeze", NULL);
@@ -640,15 +656,13 @@ static void run_se(tensor_set *in, tensor_set *out)
                   .squeeze = strcmp(squeeze, "max") == 0 ? SE_SQUEEZE_MAX : SE_SQUEEZE_AVG,
                   .gate = param_activation("gate")};
     real *x = NEED(in, "x", 4, D(n), D(h), D(w), D(c));
-    se_weights wt = {NEED(in, "w1", 2, D(hidden), D(c)), MAYBE(in, "b1", 1, D(hidden)),
-                     NEED(in, "w2", 2, D(c), D(hidden)), MAYBE(in, "b2", 1, D(c))};
+    se_weights wt = se_weights_in(in, hidden, c);
     real *dy = NEED(in, "d_y", 4, D(n), D(h), D(w), D(c));
     real *y = output(out, "y", 4, D(n), D(h), D(w), D(c));
     se_saved saved = {output(out, "z", 2, D(n), D(c)), output(out, "h", 2, D(n), D(hidden)),
                       output(out, "s", 2, D(n), D(c)), xcalloc((size_t)n * c, sizeof(int32_t))};
     real *dx = output(out, "d_x", 4, D(n), D(h), D(w), D(c));
-    se_grads g = {output(out, "d_w1", 2, D(hidden), D(c)), wt.b1 ? output(out, "d_b1", 1, D(hidden)) : NULL,
-                  output(out, "d_w2", 2, D(c), D(hidden)), wt.b2 ? output(out, "d_b2", 1, D(c)) : NULL};
+    se_grads g = se_grads_out(out, &wt, hidden, c);
     se_forward(y, &saved, x, &wt, &s);
     check(se_backward(dx, &g, dy, x, &saved, &wt, &s));
     free(saved.argmax);
@@ -674,12 +688,10 @@ static void run_scale_add(tensor_set *in, tensor_set *out)
     }
     int hidden = (int)dim(in, "w1", 0);
     se_shape s = {.n = n, .hw = h * w, .c = c, .hidden = hidden, .squeeze = SE_SQUEEZE_AVG, .gate = ACT_SIGMOID};
-    se_weights wt = {NEED(in, "w1", 2, D(hidden), D(c)), MAYBE(in, "b1", 1, D(hidden)),
-                     NEED(in, "w2", 2, D(c), D(hidden)), MAYBE(in, "b2", 1, D(c))};
+    se_weights wt = se_weights_in(in, hidden, c);
     se_saved saved = {xcalloc((size_t)n * c, sizeof(real)), xcalloc((size_t)n * hidden, sizeof(real)),
                       xcalloc((size_t)n * c, sizeof(real)), NULL};
-    se_grads g = {output(out, "d_w1", 2, D(hidden), D(c)), wt.b1 ? output(out, "d_b1", 1, D(hidden)) : NULL,
-                  output(out, "d_w2", 2, D(c), D(hidden)), wt.b2 ? output(out, "d_b2", 1, D(c)) : NULL};
+    se_grads g = se_grads_out(out, &wt, hidden, c);
     se_excite(&saved, x, &wt, &s);
     scale_add_forward(y, x, saved.s, residual, n, h * w, c, relu);
     check(se_add_backward(dx, dres, &g, dy, relu ? y : NULL, x, &saved, &wt, &s));

@@ -16,6 +16,7 @@
 #include "senet.h"
 #include "../base/rng.h"
 #include "../ops/batchnorm.h"
+#include "../ops/conv2d.h"
 #include "../ops/se.h"
 #include "arch.h"
 
@@ -182,6 +183,10 @@ int net_train_fused(const senet_net *net, int i);
 void net_mark_train_fused(senet_net *net);
 void net_infer_invalidate(senet_net *net);
 void net_infer_free(senet_net *net);
+
+/* The convolution shape of conv layer l on an (n, h, w) input (h_out and
+ * w_out left to conv2d_shape_finish). */
+conv2d_shape net_conv_shape(const layer *l, int n, int h, int w);
 
 /* Multiply-adds per image of one layer whose output is out_h x out_w. */
 uint64_t net_layer_macs(const layer *l, int out_h, int out_w);

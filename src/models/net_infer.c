@@ -79,7 +79,7 @@ int net_train_fused(const senet_net *net, int i) { return net->layers[i].train_f
 static int plan_conv(senet_net *net, int i, int release_raw)
 {
     layer *l = &net->layers[i];
-    conv2d_shape s = {1, 1, 1, l->c_in, l->c_out, l->kernel, l->kernel, l->stride, l->pad, l->groups, 0, 0};
+    conv2d_shape s = net_conv_shape(l, 1, 1, 1);
     if (!l->packed) {
         l->packed = aligned_alloc_checked(conv2d_packed_size(&s) * sizeof(real));
         l->folded_bias = aligned_alloc_checked((size_t)l->c_out * sizeof(real));

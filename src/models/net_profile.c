@@ -86,8 +86,7 @@ static void describe_op(char *dst, size_t size, const senet_net *net, int i, int
     const char *fused = span == 0 ? "" : span == 1 ? " +bn" : " +bn+relu";
     switch (l->kind) {
     case LAYER_CONV: {
-        conv2d_shape s = {net->run_n, in->h, in->w, l->c_in, l->c_out, l->kernel, l->kernel, l->stride, l->pad,
-                          l->groups, 0, 0};
+        conv2d_shape s = net_conv_shape(l, net->run_n, in->h, in->w);
         char groups[16] = "";
         if (l->groups > 1)
             snprintf(groups, sizeof groups, " g%d", l->groups);

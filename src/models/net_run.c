@@ -29,10 +29,9 @@ int64_t *net_tensor_i64(senet_net *net, int entry) { return net->counters + net-
 static float *grad_of(senet_net *net, int entry) { return entry < 0 ? NULL : net->grads + net->entries[entry].offset; }
 static const float *param_of(senet_net *net, int entry) { return entry < 0 ? NULL : net_tensor_f32(net, entry); }
 
-static conv2d_shape conv_shape_of(const senet_net *net, const layer *l, int n, int h, int w)
+conv2d_shape net_conv_shape(const layer *l, int n, int h, int w)
 {
     conv2d_shape s = {n, h, w, l->c_in, l->c_out, l->kernel, l->kernel, l->stride, l->pad, l->groups, 0, 0};
-    (void)net;
     return s;
 }
 
@@ -47,7 +46,7 @@ int net_propagate_shapes(const senet_net *net, int h, int w, int *hs, int *ws)
         const layer *l = &net->layers[i];
         int ih = hs[l->in], iw = ws[l->in], oh = ih, ow = iw;
         if (l->kind == LAYER_CONV) {
-            conv2d_shape s = conv_shape_of(net, l, 1, ih, iw);
+            conv2d_shape s = net_conv_shape(l, 1, ih, iw);
             if (conv2d_shape_finish(&s) != SENET_OK)
                 return senet_fail(SENET_ERR_SHAPE, "input %dx%d is too small for %s (needs at least 32x32)", h, w,
                                   net->cfg.arch);
@@ -246,7 +245,7 @@ int net_forward(senet_net *net, int training)
         double started = net_profile_clock(net);
         switch (l->kind) {
         case LAYER_CONV: {
-            conv2d_shape s = conv_shape_of(net, l, n, in->h, in->w);
+            conv2d_shape s = net_conv_shape(l, n, in->h, in->w);
             TRY(conv2d_shape_finish(&s));
             if (training || !l->packed) {
                 TRY(conv2d_forward(out->data, in->data, param_of(net, l->p[0]), NULL, &s));
@@ -349,7 +348,7 @@ int net_backward(senet_net *net)
         }
         switch (l->kind) {
         case LAYER_CONV: {
-            conv2d_shape s = conv_shape_of(net, l, n, in->h, in->w);
+            conv2d_shape s = net_conv_shape(l, n, in->h, in->w);
             TRY(conv2d_shape_finish(&s));
             TRY(conv2d_backward(d_in, grad_of(net, l->p[0]), NULL, out->grad, in->data, param_of(net, l->p[0]), &s));
             break;

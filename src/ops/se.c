@@ -57,26 +57,31 @@ done:
     return status;
 }
 
-int se_backward(real *d_x, se_grads *g, const real *d_y, const real *x, const se_saved *saved, const se_weights *w,
-                const se_shape *s)
-{
-    real *d_s = aligned_calloc_checked((size_t)s->n * s->c, sizeof(real)); /* (N, C) */
-    if (!d_s)
-        return senet_fail(SENET_ERR_NOMEM, "SE backward: no memory for %d x %d values", s->n, s->c);
-    channel_scale_backward(d_x, d_s, d_y, x, saved->s, s->n, s->hw, s->c);
-    int status = excite_backward(d_x, g, d_s, saved, w, s);
-    aligned_free(d_s);
-    return status;
-}
-
-int se_add_backward(real *d_x, real *d_residual, se_grads *g, const real *d_y, const real *y, const real *x,
+/* The backward of the scale, alone (d_residual NULL) or inside the residual
+ * add (and ReLU), then of the excitation and squeeze. */
+static int backward(real *d_x, real *d_residual, se_grads *g, const real *d_y, const real *y, const real *x,
                     const se_saved *saved, const se_weights *w, const se_shape *s)
 {
     real *d_s = aligned_calloc_checked((size_t)s->n * s->c, sizeof(real)); /* (N, C) */
     if (!d_s)
         return senet_fail(SENET_ERR_NOMEM, "SE backward: no memory for %d x %d values", s->n, s->c);
-    scale_add_backward(d_x, d_residual, d_s, d_y, y, x, saved->s, s->n, s->hw, s->c);
+    if (d_residual)
+        scale_add_backward(d_x, d_residual, d_s, d_y, y, x, saved->s, s->n, s->hw, s->c);
+    else
+        channel_scale_backward(d_x, d_s, d_y, x, saved->s, s->n, s->hw, s->c);
     int status = excite_backward(d_x, g, d_s, saved, w, s);
     aligned_free(d_s);
     return status;
+}
+
+int se_backward(real *d_x, se_grads *g, const real *d_y, const real *x, const se_saved *saved, const se_weights *w,
+                const se_shape *s)
+{
+    return backward(d_x, NULL, g, d_y, NULL, x, saved, w, s);
+}
+
+int se_add_backward(real *d_x, real *d_residual, se_grads *g, const real *d_y, const real *y, const real *x,
+                    const se_saved *saved, const se_weights *w, const se_shape *s)
+{
+    return backward(d_x, d_residual, g, d_y, y, x, saved, w, s);
 }
