@@ -10,10 +10,9 @@
 #include "base/status.h"
 #include "class_names.h"
 #include "commands.h"
-#include "data/decode.h"
-#include "data/preprocess.h"
 #include "default_model.h"
 #include "io/json.h"
+#include "senet_data.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -96,8 +95,8 @@ static void json_str(json_buf *b, const char *s)
 typedef struct classifier {
     senet_net *net;
     int classes;
-    preprocess prep;          /* used when the image does not already have the input size */
-    int cifar;                /* 1: CIFAR pipeline; an image of exactly size x size is read as is */
+    senet_transform *transform; /* the net's evaluation input, as senet_transform_for_arch makes it */
+    senet_image *img;         /* the image being classified, its buffer reused */
     int size;                 /* the net's input side */
     float *input;             /* (1, 3, size, size) */
     float *logits;            /* (classes) */
@@ -106,23 +105,15 @@ typedef struct classifier {
 
 /* Classifies one image into c->probs. Returns 0, or -1 with the message
  * (naming the image) in msg. */
-static int classify_image(classifier *c, const char *path, image_u8 *img, char *msg, size_t msg_size)
+static int classify_image(classifier *c, const char *path, char *msg, size_t msg_size)
 {
-    int status = image_decode_file(path, img);
+    int status = senet_image_load(path, &c->img);
     if (status) {
         /* the decoder's messages begin with the file name */
         snprintf(msg, msg_size, "%s", *senet_last_error() ? senet_last_error() : senet_strerror(status));
         return -1;
     }
-    preprocess exact;
-    const preprocess *p = &c->prep;
-    if (c->cifar && img->h == c->size && img->w == c->size) {
-        /* a CIFAR-sized image is used pixel for pixel, as the test set is */
-        preprocess_preset("cifar-eval", c->size, NULL, &exact);
-        exact.norm = c->prep.norm;
-        p = &exact;
-    }
-    status = preprocess_apply(p, img, NULL, c->input);
+    status = senet_transform_apply(c->transform, c->img, 0, c->input, (size_t)3 * c->size * c->size);
     if (!status)
         status = senet_net_forward(c->net, c->input, 1, c->size, c->size, c->logits);
     if (status) {
@@ -175,8 +166,6 @@ int cmd_classify(int argc, char **argv)
     class_names names = {0};
     classifier c = {0};
     char default_path[4096];
-    image_u8 img;
-    image_init(&img);
     if (num_images == 0) {
         fprintf(stderr, "senet classify: no image given (usage: senet classify %s)\n", usage_text);
         goto done;
@@ -203,17 +192,12 @@ int cmd_classify(int argc, char **argv)
     senet_config cfg;
     if (net_config_from_options(&net, &cfg) || apply_threads("classify", threads))
         goto done;
-    /* Nets made for 32x32 inputs get the CIFAR pipeline, all others ImageNet's. */
-    c.cifar = senet_arch_input_size(cfg.arch) == 32;
     c.size = input_size ? (int)input_size : senet_arch_input_size(cfg.arch);
-    if (c.size <= 0)
-        c.size = 224;
-    if (preprocess_preset("imagenet-eval", c.size, normalize ? normalize : c.cifar ? "cifar" : "imagenet", &c.prep)) {
-        cli_error("classify", "--normalize", SENET_ERR_ARGUMENT);
+    int made = senet_transform_for_arch(cfg.arch, c.size, normalize, &c.transform);
+    if (made) {
+        cli_error("classify", "", made);
         goto done;
     }
-    if (c.cifar)
-        c.prep.resize = c.size; /* resize (short side) straight to the input size, no crop margin */
     status = 1;
     if (class_names_for("classify", labels, cfg.num_classes, &names))
         goto done;
@@ -248,7 +232,7 @@ int cmd_classify(int argc, char **argv)
     int failures = 0;
     char msg[1024], buf[32];
     for (int i = 0; i < num_images; i++) {
-        int ok = classify_image(&c, images[i], &img, msg, sizeof msg) == 0;
+        int ok = classify_image(&c, images[i], msg, sizeof msg) == 0;
         if (!ok) {
             fprintf(stderr, "senet classify: %s\n", msg);
             failures++;
@@ -297,7 +281,8 @@ int cmd_classify(int argc, char **argv)
     if (failures && num_images > 1)
         fprintf(stderr, "senet classify: %d of %d images could not be classified\n", failures, num_images);
 done:
-    image_free(&img);
+    senet_image_free(c.img);
+    senet_transform_free(c.transform);
     free(c.input);
     free(c.logits);
     free(c.probs);

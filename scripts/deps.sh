@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what senet needs on Debian when it is missing: the build tools and
 # the image/compression libraries of the data layer, and with --test PyTorch,
-# NumPy, PIL and djpeg for the reference tests, valgrind for the memcheck
-# test, clang with libFuzzer and LLVM's OpenMP for fuzz/run.sh, Open MPI for
-# the data-parallel tests.
+# torchvision, NumPy, PIL and djpeg for the reference tests, pkg-config and
+# g++ for the install test, valgrind for the memcheck test, clang with
+# libFuzzer and LLVM's OpenMP for fuzz/run.sh, Open MPI for the data-parallel
+# tests.
 set -euo pipefail
 need=(cmake make gcc libc6-dev python3 libjpeg62-turbo-dev libpng-dev zlib1g-dev)
-[ "${1:-}" = "--test" ] && need+=(python3-torch python3-numpy python3-pil libjpeg-turbo-progs tar gzip
+[ "${1:-}" = "--test" ] && need+=(python3-torch python3-torchvision python3-numpy python3-pil libjpeg-turbo-progs tar gzip pkg-config g++
   valgrind clang libclang-rt-dev libomp-dev openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

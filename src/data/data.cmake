@@ -1,16 +1,39 @@
 # The data floor (floor 5): dataset readers, JPEG/PNG decoding, augmentation
 # and the background batch loader, as a library of its own so that libsenet
 # links no image codec. Debian: libjpeg62-turbo-dev (or libjpeg-dev),
-# libpng-dev, zlib1g-dev.
+# libpng-dev, zlib1g-dev. Its public header is include/senet_data.h.
+#
+# Built twice: libsenet_data.a holds only this floor (a static program
+# links it before libsenet.a); libsenet_data.so holds the core as well, so
+# that the data calls and libsenet's share one error state (the core's
+# internals are hidden in libsenet.so) and a program links one library.
 find_package(JPEG REQUIRED)
 find_package(PNG REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(Threads REQUIRED)
 
 file(GLOB SENET_DATA_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/data/*.c)
-add_library(senet_data STATIC ${SENET_DATA_SOURCES})
-target_include_directories(senet_data PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+add_library(senet_data_objects OBJECT ${SENET_DATA_SOURCES})
+set_target_properties(senet_data_objects PROPERTIES POSITION_INDEPENDENT_CODE ON C_VISIBILITY_PRESET hidden)
+target_include_directories(senet_data_objects PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(senet_data_objects PUBLIC JPEG::JPEG PNG::PNG ZLIB::ZLIB Threads::Threads OpenMP::OpenMP_C)
+
+add_library(senet_data STATIC $<TARGET_OBJECTS:senet_data_objects>)
+target_include_directories(senet_data PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+                                             $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src> $<INSTALL_INTERFACE:include>)
 target_link_libraries(senet_data PUBLIC senet_static JPEG::JPEG PNG::PNG ZLIB::ZLIB Threads::Threads m)
+
+add_library(senet_data_shared SHARED $<TARGET_OBJECTS:senet_data_objects> $<TARGET_OBJECTS:senet_objects>)
+target_link_libraries(senet_data_shared PRIVATE JPEG::JPEG PNG::PNG ZLIB::ZLIB PUBLIC OpenMP::OpenMP_C Threads::Threads m)
+target_include_directories(senet_data_shared PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>)
+set_target_properties(senet_data_shared PROPERTIES OUTPUT_NAME senet_data VERSION ${PROJECT_VERSION} SOVERSION 0)
+
+configure_file(${PROJECT_SOURCE_DIR}/senet_data.pc.in ${CMAKE_BINARY_DIR}/senet_data.pc @ONLY)
+install(TARGETS senet_data senet_data_shared
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/include/senet_data.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${CMAKE_BINARY_DIR}/senet_data.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 if(SENET_BUILD_TESTS)
   # The reader tests extract a few images from the CIFAR-10 JPEG archive;
@@ -28,3 +51,12 @@ endif()
 
 # The CLI's train, eval and classify commands read data.
 target_link_libraries(senet_cli PRIVATE senet_data)
+
+# An embedding program's view: examples/classify.c and the public data API
+# test use only the public headers, linked against libsenet_data.so.
+add_executable(example_classify ${PROJECT_SOURCE_DIR}/examples/classify.c)
+target_link_libraries(example_classify PRIVATE senet_data_shared m)
+if(SENET_BUILD_TESTS)
+  add_executable(public_api_test ${PROJECT_SOURCE_DIR}/tests/data/public_api_test.c)
+  target_link_libraries(public_api_test PRIVATE senet_data_shared)
+endif()
