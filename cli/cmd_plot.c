@@ -1,5 +1,5 @@
 /* senet plot: training curves from the metrics log of `senet train` as a
- * self-contained SVG, two panels side by side: loss (the per-step training
+ * self-contained SVG (or that SVG rendered as a PNG), two panels side by side: loss (the per-step training
  * loss, its spread and a smoothed line, with the per-epoch train and test
  * losses) and accuracy (train top-1, test top-1 and top-5), against epoch.
  *
@@ -15,6 +15,7 @@
 #include "args.h"
 #include "commands.h"
 #include "io/json.h"
+#include "plot_png.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -642,18 +643,63 @@ static int write_svg(FILE *out, const metrics *m, const char *title)
     return 0;
 }
 
-static int ends_with_svg(const char *path)
+static int ends_with(const char *path, const char *suffix)
 {
-    size_t n = strlen(path);
-    return n > 4 && strcasecmp(path + n - 4, ".svg") == 0;
+    size_t n = strlen(path), k = strlen(suffix);
+    return n > k && strcasecmp(path + n - k, suffix) == 0;
+}
+
+/* The plot as an SVG file at OUTPUT; 0 or 1 with the message printed. */
+static int save_svg(const char *output, const metrics *m, const char *title)
+{
+    FILE *out = fopen(output, "w");
+    if (!out) {
+        fprintf(stderr, "senet plot: %s: cannot create: %s\n", output, strerror(errno));
+        return 1;
+    }
+    int failed = write_svg(out, m, title);
+    failed |= ferror(out);
+    failed |= fclose(out) != 0;
+    if (failed) {
+        fprintf(stderr, "senet plot: %s: write failed\n", output);
+        remove(output);
+    }
+    return failed ? 1 : 0;
+}
+
+/* The same SVG, drawn in memory, rendered to a PNG at OUTPUT. */
+static int save_png(const char *output, const metrics *m, const char *title, double scale)
+{
+    char *svg = NULL, msg[512];
+    size_t len = 0;
+    FILE *out = open_memstream(&svg, &len);
+    if (!out) {
+        fprintf(stderr, "senet plot: out of memory\n");
+        return 1;
+    }
+    int failed = write_svg(out, m, title);
+    failed |= ferror(out);
+    failed |= fclose(out) != 0;
+    if (failed)
+        snprintf(msg, sizeof msg, "out of memory for the plot");
+    else
+        failed = plot_png_write(svg, len, scale, output, msg, sizeof msg) != 0;
+    free(svg);
+    if (failed) {
+        fprintf(stderr, "senet plot: %s: %s\n", output, msg);
+        remove(output);
+    }
+    return failed ? 1 : 0;
 }
 
 int cmd_plot(int argc, char **argv)
 {
     const char *output = NULL, *title = NULL, *log = NULL;
+    double scale = 2;
     option_spec specs[] = {
-        {"output", OPT_STRING, &output, "the SVG file to write (also -o)", "FILE.svg"},
+        {"output", OPT_STRING, &output, "the picture to write, SVG or PNG by its extension (also -o)", "FILE"},
         {"title", OPT_STRING, &title, "the title (default: the log's file name)", "T"},
+        {"scale", OPT_FLOAT, &scale, "PNG pixels per SVG unit (2: a 2120 x 930 picture)", "S"},
     };
     const int num_specs = sizeof specs / sizeof *specs;
     /* The log is the one positional argument; -o is --output. */
@@ -681,7 +727,7 @@ int cmd_plot(int argc, char **argv)
             extra = i;
         }
     }
-    int rc = parse_options("plot", "LOG -o FILE.svg [--title T]", specs, num_specs, num_opts, opts, 0);
+    int rc = parse_options("plot", "LOG -o FILE.svg|FILE.png [--title T]", specs, num_specs, num_opts, opts, 0);
     free(opts);
     if (rc) {
         if (rc > 0)
@@ -693,11 +739,16 @@ int cmd_plot(int argc, char **argv)
         return 2;
     }
     if (!log || !output) {
-        fprintf(stderr, "senet plot: a log and -o FILE.svg are required (usage: senet plot LOG -o FILE.svg)\n");
+        fprintf(stderr, "senet plot: a log and -o FILE are required (usage: senet plot LOG -o FILE.svg|FILE.png)\n");
         return 2;
     }
-    if (!ends_with_svg(output)) {
-        fprintf(stderr, "senet plot: %s: only .svg is supported\n", output);
+    int png = ends_with(output, ".png");
+    if (!png && !ends_with(output, ".svg")) {
+        fprintf(stderr, "senet plot: %s: the output must end in .svg or .png\n", output);
+        return 2;
+    }
+    if (!(scale >= 0.25 && scale <= 8)) {
+        fprintf(stderr, "senet plot: --scale %g is out of range (0.25 to 8)\n", scale);
         return 2;
     }
     metrics m = {0};
@@ -712,20 +763,7 @@ int cmd_plot(int argc, char **argv)
         const char *slash = strrchr(log, '/');
         title = slash ? slash + 1 : log;
     }
-    FILE *out = fopen(output, "w");
-    if (!out) {
-        fprintf(stderr, "senet plot: %s: cannot create: %s\n", output, strerror(errno));
-        goto done;
-    }
-    int failed = write_svg(out, &m, title);
-    failed |= ferror(out);
-    failed |= fclose(out) != 0;
-    if (failed) {
-        fprintf(stderr, "senet plot: %s: write failed\n", output);
-        remove(output);
-        goto done;
-    }
-    status = 0;
+    status = png ? save_png(output, &m, title, scale) : save_svg(output, &m, title);
 done:
     free(m.steps);
     free(m.epochs);

@@ -22,6 +22,8 @@ build/senet classify --top 3 build/photos/dog.jpg build/photos/horses.jpg build/
   build/photos/chelsea.png "$out/cifar-test/test/ship/0000.jpg" "$out/cifar-test/test/frog/0000.jpg"
 build/senet eval --data "$out/cifar-test"
 build/senet train --arch se_resnet20 --data "$out/cifar" --epochs 3 --batch 64 --lr 0.05 --out "$out/run"
-build/senet plot "$out/run/log.jsonl" -o "$out/run/curves.svg" --title "se_resnet20, 2000 CIFAR-10 images"
+for format in svg png; do
+  build/senet plot "$out/run/log.jsonl" -o "$out/run/curves.$format" --title "se_resnet20, 2000 CIFAR-10 images"
+done
 { set +x; } 2>/dev/null
-echo "curves: $out/run/curves.svg"
+echo "curves: $out/run/curves.svg and curves.png"

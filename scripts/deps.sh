@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Installs what senet needs on Debian when it is missing: the build tools and
-# the image/compression libraries of the data layer, and with --test PyTorch,
+# Installs what senet needs on Debian when it is missing: the build tools, the
+# image/compression libraries of the data layer, librsvg and cairo for senet
+# plot's PNG pictures, and with --test PyTorch,
 # torchvision, NumPy, PIL and djpeg for the reference tests, pkg-config and
 # g++ for the install test, valgrind for the memcheck test, clang with
 # libFuzzer and LLVM's OpenMP for fuzz/run.sh, Open MPI for the data-parallel
 # tests.
 set -euo pipefail
-need=(cmake make gcc libc6-dev python3 libjpeg62-turbo-dev libpng-dev zlib1g-dev)
-[ "${1:-}" = "--test" ] && need+=(python3-torch python3-torchvision python3-numpy python3-pil libjpeg-turbo-progs tar gzip pkg-config g++
+need=(cmake make gcc libc6-dev python3 pkg-config libjpeg62-turbo-dev libpng-dev zlib1g-dev librsvg2-dev)
+[ "${1:-}" = "--test" ] && need+=(python3-torch python3-torchvision python3-numpy python3-pil libjpeg-turbo-progs tar gzip g++
   valgrind clang libclang-rt-dev libomp-dev openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

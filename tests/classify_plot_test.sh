@@ -225,9 +225,49 @@ expect 0 'skipping the unfinished last line 2' -- "$senet" plot "$tmp/live.jsonl
 printf '{"hello": 1}\n' >"$tmp/empty.jsonl"
 expect 1 'empty.jsonl: no step or epoch records' -- "$senet" plot "$tmp/empty.jsonl" -o "$tmp/e.svg"
 expect 1 'nolog.jsonl: cannot open' -- "$senet" plot "$tmp/nolog.jsonl" -o "$tmp/n.svg"
-expect 2 'curves.pdf: only .svg is supported' -- "$senet" plot "$log" -o "$tmp/curves.pdf"
-expect 2 'a log and -o FILE.svg are required' -- "$senet" plot "$log"
+expect 2 'curves.pdf: the output must end in .svg or .png' -- "$senet" plot "$log" -o "$tmp/curves.pdf"
+expect 2 'a log and -o FILE are required' -- "$senet" plot "$log"
 expect 1 'cannot create' -- "$senet" plot "$log" -o "$tmp/no/such/dir.svg"
+
+# ---- plot as PNG: the SVG's picture, rendered (librsvg) at --scale ----
+check "plot PNG" -- "$senet" plot "$log" -o "$tmp/curves.png" --title 'se_resnet20 <test> & "log"'
+check "plot PNG --scale 1" -- "$senet" plot "$log" -o "$tmp/small.png" --scale 1 --title 'se_resnet20 <test> & "log"'
+check "plot PNG draws the SVG's series where the SVG puts them" -- "$py" - "$tmp/curves.svg" "$tmp/curves.png" \
+  "$tmp/small.png" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+import numpy as np
+from PIL import Image
+ns = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+width, height = float(root.get("width")), float(root.get("height"))
+png = Image.open(sys.argv[2])
+assert png.format == "PNG" and png.size == (round(2 * width), round(2 * height)), (png.format, png.size)
+assert Image.open(sys.argv[3]).size == (round(width), round(height))
+px = np.asarray(png.convert("RGB"), np.int32)
+assert (px[0, 0] == 255).all() and (px != 255).any(axis=2).mean() > 0.05, "blank or not on white"
+def near(x, y, colour, reach=3):
+    """Some pixel within reach of SVG point (x, y), at scale 2, is within 40 of colour."""
+    cx, cy = round(2 * x), round(2 * y)
+    box = px[max(cy - reach, 0):cy + reach + 1, max(cx - reach, 0):cx + reach + 1]
+    want = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    return (np.abs(box - want).max(axis=2) < 40).any()
+checked = 0
+for series in ("train-top1", "test-top1", "train-loss", "test-loss"):
+    g = next(e for e in root.iter() if e.get("id") == series)
+    line = g.find(ns + "polyline")
+    for point in line.get("points").split():
+        x, y = map(float, point.split(","))
+        assert near(x, y, line.get("stroke")), (series, x, y, line.get("stroke"))
+        checked += 1
+assert checked >= 15, checked
+title = next(e for e in root.iter(ns + "text") if e.text == 'se_resnet20 <test> & "log"')
+ty = 2 * float(title.get("y"))
+band = px[int(ty - 30):int(ty + 6), int(width - 200):int(width + 200)]
+assert (band.max(axis=2) < 80).sum() > 300, "no title text drawn"
+EOF
+expect 1 'dir.png: cannot create' -- "$senet" plot "$log" -o "$tmp/no/such/dir.png"
+expect 2 '--scale 0 is out of range' -- "$senet" plot "$log" -o "$tmp/x.png" --scale 0
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
