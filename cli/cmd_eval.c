@@ -59,7 +59,7 @@ int cmd_eval(int argc, char **argv)
     net_options net = {0};
     data_choice data = {0};
     const char *weights = NULL;
-    long batch = 100, threads = 0, input_size = 0;
+    long batch = 100, threads = 0, input_size = 0, seed = 0;
     int json = 0, train_split = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
@@ -72,6 +72,9 @@ int cmd_eval(int argc, char **argv)
          "the pipeline trained with: cifar (images as they are) | imagenet (resize, centre crop); default: by size",
          "A"},
         {"train-split", OPT_FLAG, &train_split, "evaluate on the training split instead of the test split", NULL},
+        {"val-split", OPT_FLOAT, &data.val_split,
+         "evaluate on the training images that 'senet train --val-split F --seed S' held out", "F"},
+        {"seed", OPT_INT, &seed, "the --seed of that training run (0)", "S"},
         {"batch", OPT_INT, &batch, "batch size (100)", "N"},
         {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},
@@ -98,6 +101,11 @@ int cmd_eval(int argc, char **argv)
         fprintf(stderr, "senet eval: --batch must be in 1..65536 and --input-size in 0..16384\n");
         return 2;
     }
+    if (!(data.val_split >= 0 && data.val_split < 1) || seed < 0) {
+        fprintf(stderr, "senet eval: --val-split must be a fraction (0 < F < 1) and --seed not negative\n");
+        return 2;
+    }
+    data.split_seed = (uint64_t)seed;
     data.input_size = (int)input_size;
     dataset *ds = NULL;
     preprocess prep;

@@ -279,6 +279,13 @@ static int open_data(run *r, senet_config *cfg, const char *num_classes_given)
     if (data_open("train", &o->data, 0, 0, &r->test_set, &test_prep, size)) {
         fprintf(stderr, "senet train: no test split in %s: training without evaluation\n", o->data.path);
         r->test_set = NULL;
+    } else if (o->data.val_split > 0) {
+        fprintf(stderr, "senet train: %lld of the training images held out to evaluate on (--val-split %g, seed %ld)\n",
+                (long long)dataset_count(r->test_set), o->data.val_split, o->seed);
+    } else if (dataset_is_unsplit(r->test_set)) {
+        fprintf(stderr, "senet train: warning: %s has no train/ and test/ (or val/) folders, so the test figures are "
+                        "measured on the training images; --val-split F holds a fraction F of them out\n",
+                o->data.path);
     }
     r->train_loader = data_loader("train", r->train_set, &train_prep, (int)o->batch, (uint64_t)o->seed, 1);
     if (!r->train_loader)
@@ -356,6 +363,8 @@ int cmd_train(int argc, char **argv)
         {"data-format", OPT_STRING, &o.data.format, "cifar10 | cifar100 | folder | idx (default: detected)", "F"},
         {"normalize", OPT_STRING, &o.data.normalize, "imagenet | caffe | cifar | mnist (default: by dataset)", "N"},
         {"input-size", OPT_INT, &o.input_size, "train at this size (default: the data's, or 224 for folders)", "S"},
+        {"val-split", OPT_FLOAT, &o.data.val_split,
+         "evaluate on this fraction of the training images, held out by --seed, instead of the test split", "F"},
         {"augment", OPT_STRING, &o.data.augment,
          "cifar (pad 4, crop, flip) | imagenet (random resized crop, flip); default: cifar for images up to 64x64",
          "A"},
@@ -396,9 +405,14 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "senet train: an option is out of range (see 'senet train --help')\n");
         return 2;
     }
+    if (!(o.data.val_split >= 0 && o.data.val_split < 1)) {
+        fprintf(stderr, "senet train: --val-split %g is out of range (a fraction: 0 < F < 1)\n", o.data.val_split);
+        return 2;
+    }
     if (o.dropout >= 0)
         cfg.dropout = (float)o.dropout;
     o.data.input_size = (int)o.input_size;
+    o.data.split_seed = (uint64_t)o.seed;
     run r;
     memset(&r, 0, sizeof r);
     r.o = &o;

@@ -55,7 +55,12 @@ int data_open(const char *command, const data_choice *c, int train, int augment,
         fprintf(stderr, "senet %s: --augment must be cifar or imagenet, not '%s'\n", command, c->augment);
         return -1;
     }
-    int status = dataset_open(c->path, c->format, train, ds);
+    int held = c->val_split > 0;
+    int status = dataset_open(c->path, c->format, train || held, ds);
+    if (!status && held) {
+        dataset *whole = *ds;
+        status = dataset_hold_out(whole, c->val_split, c->split_seed, !train, ds);
+    }
     if (status) {
         cli_error(command, "", status);
         return -1;

@@ -15,6 +15,8 @@ typedef struct data_choice {
     const char *normalize;      /* --normalize (NULL: by dataset) */
     const char *augment;        /* --augment cifar | imagenet (NULL: by the images' size) */
     int input_size;             /* 0: the net's usual size for folders, the image size otherwise */
+    double val_split;           /* --val-split: > 0 takes both parts from the train split (dataset_hold_out) */
+    uint64_t split_seed;        /* the seed of that split */
 } data_choice;
 
 /* Folders whose first image has a side up to this are treated as a set of
@@ -23,7 +25,9 @@ typedef struct data_choice {
 #define DATA_SMALL_IMAGE_SIDE 64
 
 /* Opens the split and fills prep for training (augment = 1) or evaluation.
- * Prints an error naming the data and returns -1 on failure. */
+ * With val_split, "train" is the kept part of the train split and "test"
+ * the held-out part. Prints an error naming the data and returns -1 on
+ * failure. */
 int data_open(const char *command, const data_choice *c, int train, int augment, dataset **ds, preprocess *prep,
               int arch_input_size);
 

@@ -79,6 +79,27 @@ $py -c "import sys; sys.exit(not ($last_loss < 0.85 * $first_loss))" && ok "trai
 $py -c "import sys; sys.exit(not ($last_top1 >= 20))" && ok "test top-1 >= 20% (chance 10%)" || bad "test top-1 $last_top1 < 20%"
 [ -f "$tmp/run/final.safetensors" ] && ok "final weights written" || bad "no final weights"
 
+# A folder without train/ and test/: a warning, or --val-split holds a part of it out
+# (by the seed), and eval --val-split finds that part again.
+out=$("$senet" train "${one[@]}" --data "$data/train" --out "$tmp/v0" 2>&1)
+grep -q "warning: .* has no train/ and test/ (or val/) folders" <<<"$out" && ok "a folder without splits is warned of" ||
+  bad "no warning for the unsplit folder: $out"
+out=$("$senet" train --arch se_resnet20 --batch 50 --epochs 1 --threads 1 --lr 0.05 --seed 4 --val-split 0.1 \
+  --data "$data/train" --out "$tmp/v1" 2>&1)
+grep -q "100 of the training images held out to evaluate on (--val-split 0.1, seed 4)" <<<"$out" &&
+  ok "--val-split 0.1 holds out 100 of 1000" || bad "--val-split: $out"
+held=$("$senet" eval --arch se_resnet20 --weights "$tmp/v1/final.safetensors" --data "$data/train" --val-split 0.1 \
+  --seed 4 --json 2>&1)
+kept=$("$senet" eval --arch se_resnet20 --weights "$tmp/v1/final.safetensors" --data "$data/train" --val-split 0.1 \
+  --seed 4 --train-split --json 2>&1)
+$py - "$tmp/v1/log.jsonl" "$held" "$kept" <<'PY' && ok "eval --val-split finds the run's held-out part" || bad "eval --val-split: $held"
+import json, sys
+last = [json.loads(l) for l in open(sys.argv[1]) if '"type": "epoch"' in l][-1]
+held, kept = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+assert held["n"] == 100 and kept["n"] == 900, (held["n"], kept["n"])
+assert abs(held["top1"] - last["test_top1"]) < 1e-3 and abs(held["loss"] - last["test_loss"]) < 1e-4, (held, last)
+PY
+
 # eval on the final weights reports the logged test accuracy.
 json=$("$senet" eval --arch se_resnet20 --weights "$tmp/run/final.safetensors" --data "$data" --json 2>&1)
 $py - "$json" "$last_top1" <<'PY' && ok "eval --json matches the logged accuracy" || bad "eval: $json"

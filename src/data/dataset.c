@@ -189,3 +189,5 @@ int dataset_label(const dataset *ds, int64_t index)
 {
     return index >= 0 && index < ds->count ? ds->label(ds, index) : -1;
 }
+
+int dataset_is_unsplit(const dataset *ds) { return ds->unsplit; }

@@ -59,4 +59,17 @@ int dataset_get(const dataset *ds, int64_t index, image_u8 *out);
 /* The label of image `index` without decoding it; -1 out of range. */
 int dataset_label(const dataset *ds, int64_t index);
 
+/* 1 when the train and test splits are the same images (an image folder
+ * without train/ and test/ or val/ folders). */
+int dataset_is_unsplit(const dataset *ds);
+
+/* A random part of BASE, for a validation set drawn from training data:
+ * the images are shuffled by SEED (the same seed, the same split, whatever
+ * the thread count or rank), the first round(fraction * count) of them are
+ * the held-out part and the others the kept part; *OUT is the held-out
+ * part when held_out is 1, else the kept part, each in BASE's order. *OUT
+ * owns BASE (and frees it, also when this fails). SENET_ERR_ARGUMENT when
+ * fraction is not in (0, 1) or leaves either part empty. */
+int dataset_hold_out(dataset *base, double fraction, uint64_t seed, int held_out, dataset **out);
+
 #endif

@@ -11,6 +11,7 @@ struct dataset {
     int num_classes;
     char **class_names;  /* (num_classes), owned */
     int h, w;            /* native size, 0 x 0 when images vary */
+    int unsplit;         /* 1: no split folders, both splits are the same images */
     int (*get)(const dataset *ds, int64_t index, image_u8 *out); /* index already checked */
     int (*label)(const dataset *ds, int64_t index);              /* index already checked */
     void (*release)(void *impl);

@@ -235,6 +235,7 @@ int folder_open(dataset *ds, const char *path, int train)
     ds->h = ds->w = 0;
     char *root;
     TRY(split_root(path, train, &root));
+    ds->unsplit = strcmp(root, path) == 0;
     int status = scan(ds, f, root);
     free(root);
     return status;

@@ -348,6 +348,52 @@ static void test_thread_errors(void)
     dataset_free(ds);
 }
 
+/* The dataset indices (spelled by each image) of one part of dataset_hold_out. */
+static int64_t part_of(const char *name, double fraction, uint64_t seed, int held_out, int64_t *idx)
+{
+    dataset *part;
+    if (!CHECK(dataset_hold_out(open_dataset(name, 103), fraction, seed, held_out, &part) == SENET_OK))
+        return 0;
+    image_u8 img;
+    image_init(&img);
+    int64_t n = dataset_count(part);
+    for (int64_t i = 0; i < n; i++) {
+        CHECK(dataset_get(part, i, &img) == SENET_OK);
+        idx[i] = img.data[0] + 256 * img.data[3]; /* pixels 0 and 1, grey as RGB */
+        CHECK(img.label == idx[i] % 10 && dataset_label(part, i) == idx[i] % 10);
+    }
+    CHECK(dataset_num_classes(part) == 10 && strcmp(dataset_class_name(part, 3), "3") == 0);
+    image_free(&img);
+    dataset_free(part);
+    return n;
+}
+
+static void test_hold_out(void)
+{
+    int64_t held[103], kept[103], again[103], other[103];
+    int64_t nh = part_of("hold", 0.25, 7, 1, held), nk = part_of("hold", 0.25, 7, 0, kept);
+    CHECK(nh == 26 && nk == 77); /* round(0.25 * 103) held out */
+    int seen[103] = {0}, ascending = 1;
+    for (int64_t i = 0; i < nh; i++)
+        seen[held[i]]++, ascending &= i == 0 || held[i] > held[i - 1];
+    for (int64_t i = 0; i < nk; i++)
+        seen[kept[i]]++, ascending &= i == 0 || kept[i] > kept[i - 1];
+    int each_once = 1;
+    for (int i = 0; i < 103; i++)
+        each_once &= seen[i] == 1;
+    CHECK(each_once && ascending); /* the parts are disjoint, cover the dataset, keep its order */
+    CHECK(part_of("hold", 0.25, 7, 1, again) == 26 && memcmp(again, held, sizeof(int64_t) * 26) == 0);
+    CHECK(part_of("hold", 0.25, 8, 1, other) == 26 && memcmp(other, held, sizeof(int64_t) * 26) != 0);
+    dataset *part = NULL;
+    CHECK_FAILS(dataset_hold_out(open_dataset("hold", 103), 0.001, 7, 1, &part), SENET_ERR_ARGUMENT,
+                "no images to validate on", NULL);
+    CHECK_FAILS(dataset_hold_out(open_dataset("hold", 103), 0.999, 7, 0, &part), SENET_ERR_ARGUMENT,
+                "no images to train on", NULL);
+    CHECK_FAILS(dataset_hold_out(open_dataset("hold", 103), 1.0, 7, 0, &part), SENET_ERR_ARGUMENT, "0 < fraction",
+                NULL);
+    CHECK(part == NULL);
+}
+
 int main(void)
 {
     make_scratch("data_loader_test");
@@ -358,6 +404,7 @@ int main(void)
     test_small_shards();
     test_restarts(ds);
     test_thread_errors();
+    test_hold_out();
     dataset_free(ds);
     return finish();
 }
