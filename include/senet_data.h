@@ -109,6 +109,47 @@ SENET_API const char *senet_dataset_class_name(const senet_dataset *ds, int i);
  * that cannot be decoded is SENET_ERR_FORMAT naming the file. */
 SENET_API int senet_dataset_get(const senet_dataset *ds, int64_t index, senet_image **img, int *label);
 
+/* A random part of DS, to validate on data held out of training (what
+ * `senet train --val-split` does): the images shuffled by SEED, the first
+ * round(fraction * count) are the held-out part, the others the kept part;
+ * *OUT is the held-out part when held_out is 1, else the kept part, each
+ * in DS's order. *OUT takes DS over (freeing it, also when this fails), so
+ * open the dataset once for each part. */
+SENET_API int senet_dataset_hold_out(senet_dataset *ds, double fraction, uint64_t seed, int held_out,
+                                     senet_dataset **out);
+
+/* ---- Batches: a dataset through a transform, on a background thread ---- */
+typedef struct senet_loader senet_loader; /* opaque */
+
+typedef struct senet_batch {
+    const float *images;   /* (n, 3, h, w): valid until the next senet_loader_* call */
+    const int64_t *labels; /* (n) */
+    int n, h, w;
+    int64_t index;         /* the batch's number in its epoch */
+    int end;               /* 1: the epoch has no more batches (the rest is unset) */
+} senet_batch;
+
+/* Batches of BATCH_SIZE images of DS through T, the next one prepared on a
+ * thread of the loader's while the caller computes. SHUFFLE 1: each epoch
+ * visits DS in an order drawn from (SEED, epoch), and each image's random
+ * crop and flip from (SEED, epoch, position), so that a run restarted at
+ * any batch sees the very same pixels; 0: DS's order. DROP_LAST 1 leaves
+ * out a last batch smaller than BATCH_SIZE. DS and T must outlive the
+ * loader. A folder's images are taken at its first image's size by
+ * "cifar-eval" (SIZE 0); SENET_ERR_SHAPE when T cannot make that image an
+ * input. */
+SENET_API int senet_loader_create(const senet_dataset *ds, const senet_transform *t, int batch_size, uint64_t seed,
+                                  int shuffle, int drop_last, senet_loader **out);
+SENET_API void senet_loader_free(senet_loader *l);
+/* Batches per epoch. */
+SENET_API int64_t senet_loader_num_batches(const senet_loader *l);
+/* Starts (or restarts) epoch EPOCH at batch FIRST_BATCH (0: the whole epoch). */
+SENET_API int senet_loader_start_epoch(senet_loader *l, int64_t epoch, int64_t first_batch);
+/* The next batch of the epoch (batch->end set after the last). An image
+ * that fails to load fails the call with its file named; the loader then
+ * refuses batches (SENET_ERR_STATE) until senet_loader_start_epoch. */
+SENET_API int senet_loader_next(senet_loader *l, senet_batch *batch);
+
 #ifdef __cplusplus
 }
 #endif

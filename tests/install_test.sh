@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # What an embedder does with an installed senet: `cmake --install` into a
-# fresh prefix, then build examples/classify.c against it (through
-# pkg-config senet_data, shared; and statically from the .a files), a C++
-# program that includes both headers, and a C program that links only
-# libsenet (which must not pull in an image codec). Each program runs; the
-# installed example prints what the build tree's example prints.
+# fresh prefix, then build against it examples/classify.c (through
+# pkg-config senet_data, shared; and statically from the .a files),
+# examples/train.c, a C++ program that includes both headers, and a C
+# program that links only libsenet (which must not pull in an image codec).
+# The programs run; the installed classify example prints what the build
+# tree's prints.
 # Usage: install_test.sh BUILD_DIR SOURCE_DIR WEIGHTS CIFAR10_JPEG_ARCHIVE
 set -u
 build=$1 src=$2 weights=$3 archive=$4
@@ -54,6 +55,10 @@ if cc "${flags[@]}" -O2 "$src/examples/classify.c" -o "$tmp/classify_static" $(p
 else
   fail "building the example statically: $(head -5 "$tmp/cc.log")"
 fi
+
+# shellcheck disable=SC2046
+cc "${flags[@]}" "$src/examples/train.c" -o "$tmp/train" $(pc --cflags --libs senet_data) 2>"$tmp/cc.log" && ok ||
+  fail "building examples/train.c with pkg-config senet_data: $(head -5 "$tmp/cc.log")"
 
 cat >"$tmp/both.cpp" <<'CPP'
 #include <senet.h>

@@ -10,7 +10,10 @@
    and cifar-train's random crop and flip (one of the 162 of the padded image).
 3. examples/classify.c, built against libsenet_data.so with the public
    headers only, prints what `senet classify --json` prints.
-Usage: public_api_test.py PUBLIC_API_TEST SENET EXAMPLE_CLASSIFY WEIGHTS ARCHIVE"""
+4. examples/train.c (the loader, SGD and schedule through the public API)
+   ends 2 epochs on 200 real photos with the weights `senet train` ends
+   with on the same recipe, bit for bit, and reports the same test top-1.
+Usage: public_api_test.py PUBLIC_API_TEST SENET EXAMPLE_CLASSIFY EXAMPLE_TRAIN WEIGHTS ARCHIVE"""
 import json, os, shutil, subprocess, sys, tarfile, tempfile
 
 import numpy as np
@@ -18,7 +21,9 @@ import torch
 import torchvision.transforms as T
 from PIL import Image
 
-tool, senet, example, weights, archive = sys.argv[1:6]
+tool, senet, example, example_train, weights, archive = sys.argv[1:7]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "ref"))
+import st_numpy
 tmp = tempfile.mkdtemp(prefix="senet-public-api-")
 passed = failed = 0
 
@@ -33,11 +38,14 @@ def check(ok, what):
 
 
 def extract():
-    """The first 40 test photos of each class; the first 3 cats and 2 dogs also as a folder dataset."""
+    """The first 40 test photos of each class; the first 3 cats and 2 dogs also as a folder dataset;
+    20 training and 10 test photos of each class as a small CIFAR folder."""
     with tarfile.open(archive) as t:
-        names = [m for m in t.getmembers() if m.name.startswith("test/") and m.name.endswith(".jpg")
-                 and int(os.path.basename(m.name)[:4]) < 40]
-        t.extractall(tmp + "/all", members=names)
+        members = [m for m in t.getmembers() if m.name.endswith(".jpg")]
+        t.extractall(tmp + "/all", members=[m for m in members if m.name.startswith("test/")
+                                            and int(os.path.basename(m.name)[:4]) < 40])
+        t.extractall(tmp + "/small", members=[m for m in members if int(os.path.basename(m.name)[:4])
+                                              < (20 if m.name.startswith("train/") else 10)])
     photos = []
     for root, _, files in sorted(os.walk(tmp + "/all/test")):
         photos += [os.path.join(root, f) for f in sorted(files)]
@@ -169,6 +177,23 @@ for i, entry in enumerate(doc["images"]):
             cls, prob = block[1 + t].split()
             ok = int(cls) == top["class"] and abs(float(prob) - top["probability"]) < 1e-5
     check(ok, f"example_classify on {images[i]}: {block} against senet classify {entry['top']}")
+
+# The training example against senet train.
+r = subprocess.run([example_train, tmp + "/small", "2", tmp + "/example.safetensors"], capture_output=True, text=True)
+check(r.returncode == 0, f"example_train: status {r.returncode}: {r.stderr}")
+cli = subprocess.run([senet, "train", "--arch", "se_resnet20", "--data", tmp + "/small", "--epochs", "2", "--batch", "50",
+                      "--lr", "0.05", "--schedule", "cosine", "--momentum", "0.9", "--nesterov", "--weight-decay",
+                      "5e-4", "--no-decay-bn-bias", "--seed", "0", "--threads", "1", "--out", tmp + "/cli"],
+                     capture_output=True, text=True)
+check(cli.returncode == 0, f"senet train: {cli.stderr[-500:]}")
+if r.returncode == 0 and cli.returncode == 0:
+    mine, theirs = st_numpy.load(tmp + "/example.safetensors"), st_numpy.load(tmp + "/cli/final.safetensors")
+    same = set(mine) == set(theirs) and all(np.array_equal(mine[k], theirs[k]) for k in mine)
+    check(same and len(mine) > 100, "example_train's weights differ from senet train's")
+    logged = [json.loads(l) for l in open(tmp + "/cli/log.jsonl") if '"type": "epoch"' in l]
+    printed = [float(l.split("test top-1 ")[1].rstrip("%")) for l in r.stdout.splitlines()]
+    check(len(printed) == 2 and all(abs(p - e["test_top1"]) < 0.005 for p, e in zip(printed, logged)),
+          f"example_train's test top-1 {printed}, senet train's {[e['test_top1'] for e in logged]}")
 
 shutil.rmtree(tmp)
 print(f"{passed} passed, {failed} failed")

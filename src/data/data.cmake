@@ -52,10 +52,12 @@ endif()
 # The CLI's train, eval and classify commands read data.
 target_link_libraries(senet_cli PRIVATE senet_data)
 
-# An embedding program's view: examples/classify.c and the public data API
-# test use only the public headers, linked against libsenet_data.so.
+# An embedding program's view: examples/ and the public data API test use
+# only the public headers, linked against libsenet_data.so.
 add_executable(example_classify ${PROJECT_SOURCE_DIR}/examples/classify.c)
 target_link_libraries(example_classify PRIVATE senet_data_shared m)
+add_executable(example_train ${PROJECT_SOURCE_DIR}/examples/train.c)
+target_link_libraries(example_train PRIVATE senet_data_shared)
 if(SENET_BUILD_TESTS)
   add_executable(public_api_test ${PROJECT_SOURCE_DIR}/tests/data/public_api_test.c)
   target_link_libraries(public_api_test PRIVATE senet_data_shared)

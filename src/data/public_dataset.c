@@ -1,13 +1,9 @@
 /* senet_data.h's datasets: the data floor's readers behind an opaque name. */
 #include "../base/status.h"
 #include "dataset.h"
-#include "public_image.h"
+#include "public_handles.h"
 
 #include <stdlib.h>
-
-struct senet_dataset {
-    dataset *reader;
-};
 
 int senet_dataset_open(const char *path, const char *format, int train, senet_dataset **out)
 {
@@ -54,5 +50,21 @@ int senet_dataset_get(const senet_dataset *ds, int64_t index, senet_image **img,
     }
     if (label)
         *label = (*img)->u8.label;
+    return SENET_OK;
+}
+
+int senet_dataset_hold_out(senet_dataset *ds, double fraction, uint64_t seed, int held_out, senet_dataset **out)
+{
+    if (!ds || !out)
+        return senet_fail(SENET_ERR_ARGUMENT, "senet_dataset_hold_out: NULL dataset or result");
+    *out = NULL;
+    dataset *part;
+    int status = dataset_hold_out(ds->reader, fraction, seed, held_out, &part);
+    ds->reader = part; /* the handle now holds the part (NULL on failure, the whole freed) */
+    if (status) {
+        senet_dataset_free(ds);
+        return status;
+    }
+    *out = ds;
     return SENET_OK;
 }

@@ -1,5 +1,5 @@
 /* senet_data.h's images: decoding into an opaque, reusable handle. */
-#include "public_image.h"
+#include "public_handles.h"
 
 #include "../base/status.h"
 #include "decode.h"

@@ -3,19 +3,11 @@
 #include "../base/rng.h"
 #include "../base/status.h"
 #include "preprocess.h"
-#include "public_image.h"
+#include "public_handles.h"
 
 #include <stdlib.h>
 
 #define MAX_SIZE 4096
-
-struct senet_transform {
-    preprocess pipeline;
-    /* for_arch on a CIFAR net: an image of exactly the input size is used
-     * pixel for pixel, as the test set is, instead of being resampled */
-    int exact_size;
-    preprocess exact;
-};
 
 static int check_size(int size)
 {
@@ -72,10 +64,15 @@ int senet_transform_for_arch(const char *arch, int size, const char *normalize, 
 
 void senet_transform_free(senet_transform *t) { free(t); }
 
-static const preprocess *pipeline_for(const senet_transform *t, const senet_image *img)
+const preprocess *public_transform_pipeline(const senet_transform *t, int h, int w)
 {
     int side = t->exact_size;
-    return side && img->u8.h == side && img->u8.w == side ? &t->exact : &t->pipeline;
+    return side && h == side && w == side ? &t->exact : &t->pipeline;
+}
+
+static const preprocess *pipeline_for(const senet_transform *t, const senet_image *img)
+{
+    return public_transform_pipeline(t, img->u8.h, img->u8.w);
 }
 
 int senet_transform_output_size(const senet_transform *t, const senet_image *img, int *h, int *w)

@@ -94,8 +94,46 @@ static void test_dataset(const char *folder)
     }
     CHECK(labels[0] == 0 && labels[2] == 0 && labels[3] == 1 && labels[4] == 1);
     CHECK_FAILS(senet_dataset_get(ds, 5, &img, &label), SENET_ERR_ARGUMENT, "5", NULL);
+
+    /* batches in the dataset's order: 2, 2, 1 images, then the end */
+    senet_transform *as_is = NULL, *too_big = NULL;
+    senet_loader *l = NULL;
+    CHECK(senet_transform_create("cifar-eval", 0, NULL, &as_is) == SENET_OK);
+    CHECK(senet_transform_create("cifar-eval", 64, NULL, &too_big) == SENET_OK);
+    CHECK_FAILS(senet_loader_create(ds, too_big, 2, 0, 0, 0, &l), SENET_ERR_SHAPE, NULL, NULL);
+    if (CHECK(senet_loader_create(ds, as_is, 2, 0, 0, 0, &l) == SENET_OK)) {
+        CHECK(senet_loader_num_batches(l) == 3);
+        senet_batch b;
+        int sizes[4] = {0}, order_ok = 1, k = 0;
+        CHECK(senet_loader_start_epoch(l, 0, 0) == SENET_OK);
+        for (int i = 0; i < 4 && senet_loader_next(l, &b) == SENET_OK && !b.end; i++) {
+            sizes[i] = b.n;
+            order_ok &= b.index == i && b.h == 32 && b.w == 32 && b.images != NULL;
+            for (int j = 0; j < b.n; j++, k++)
+                order_ok &= b.labels[j] == labels[k];
+        }
+        CHECK(sizes[0] == 2 && sizes[1] == 2 && sizes[2] == 1 && sizes[3] == 0 && k == 5 && order_ok);
+        CHECK(senet_loader_next(l, &b) == SENET_OK && b.end);
+        senet_loader_free(l);
+    }
+    senet_transform_free(as_is);
+    senet_transform_free(too_big);
     senet_image_free(img);
     senet_dataset_free(ds);
+
+    /* 2 of the 5 held out (round(0.4 * 5)), 3 kept, the same by the same seed */
+    senet_dataset *whole = NULL, *held = NULL, *kept = NULL;
+    CHECK(senet_dataset_open(folder, NULL, 0, &whole) == SENET_OK);
+    CHECK(senet_dataset_hold_out(whole, 0.4, 1, 1, &held) == SENET_OK && senet_dataset_count(held) == 2);
+    CHECK(senet_dataset_open(folder, NULL, 0, &whole) == SENET_OK);
+    CHECK(senet_dataset_hold_out(whole, 0.4, 1, 0, &kept) == SENET_OK && senet_dataset_count(kept) == 3);
+    CHECK(senet_dataset_num_classes(held) == 2 && strcmp(senet_dataset_class_name(kept, 1), "dog") == 0);
+    senet_dataset_free(held);
+    senet_dataset_free(kept);
+    CHECK(senet_dataset_open(folder, NULL, 0, &whole) == SENET_OK);
+    CHECK_FAILS(senet_dataset_hold_out(whole, 0.01, 1, 1, &held), SENET_ERR_ARGUMENT, "no images to validate on",
+                NULL);
+    CHECK(held == NULL);
 }
 
 static int dump(char **argv)
