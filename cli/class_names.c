@@ -1,29 +1,12 @@
-/* Class-name tables and labels files (see class_names.h). The ImageNet
- * names are generated once from torchvision and kept in imagenet_names.inc. */
+/* Class names: the built-in tables of senet_data.h, or a labels file (see class_names.h). */
 #include "class_names.h"
+#include "senet_data.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const imagenet_names[1000] = {
-#include "imagenet_names.inc"
-};
-
-/* CIFAR-10's label order 0-9. */
-static const char *const cifar10_names[10] = {"airplane", "automobile", "bird",  "cat",  "deer",
-                                              "dog",      "frog",       "horse", "ship", "truck"};
-
-const char *const *class_names_builtin(int num_classes)
-{
-    if (num_classes == 1000)
-        return imagenet_names;
-    if (num_classes == 10)
-        return cifar10_names;
-    return NULL;
-}
 
 void class_names_free(class_names *c)
 {
@@ -103,7 +86,7 @@ int class_names_for(const char *command, const char *labels_path, int num_classe
         return class_names_load(command, labels_path, num_classes, out);
     memset(out, 0, sizeof *out);
     out->count = num_classes;
-    out->names = class_names_builtin(num_classes);
+    out->names = senet_class_names(num_classes);
     return 0;
 }
 

@@ -1,6 +1,6 @@
 /* Class names for the classifier's outputs: the ImageNet-1k names for
- * 1000-class nets, the CIFAR-10 names for 10-class nets, or a labels file
- * (one name per line) for any other net. */
+ * 1000-class nets, CIFAR-10's for 10 and CIFAR-100's for 100 classes, or a
+ * labels file (one name per line) for any net. */
 #ifndef SENET_CLI_CLASS_NAMES_H
 #define SENET_CLI_CLASS_NAMES_H
 
@@ -9,10 +9,6 @@ typedef struct class_names {
     const char *const *names; /* (count), index = class */
     char **owned;             /* the lines of a labels file, or NULL for the built-in tables */
 } class_names;
-
-/* The built-in names for a net of num_classes (1000: ImageNet, 10: CIFAR-10),
- * or NULL when there are none. */
-const char *const *class_names_builtin(int num_classes);
 
 /* Reads a labels file: one name per line, surrounding blanks and a CR
  * stripped, blank lines skipped. The count must be `expected`. Prints an

@@ -135,7 +135,7 @@ int cmd_classify(int argc, char **argv)
         {"weights", OPT_STRING, &weights, "weights (.safetensors); default: " DEFAULT_MODEL_FILE " (" DEFAULT_MODEL_ARCH ")", "W"},
         {"top", OPT_INT, &top, "classes to print per image (5)", "K"},
         {"labels", OPT_STRING, &labels,
-         "class names, one per line (default: ImageNet for 1000 classes, CIFAR-10 for 10)", "FILE"},
+         "class names, one per line (default: ImageNet for 1000 classes, CIFAR-100 for 100, CIFAR-10 for 10)", "FILE"},
         {"normalize", OPT_STRING, &normalize, "imagenet | caffe | cifar | mnist | unit (default: by the net)", "N"},
         {"input-size", OPT_INT, &input_size, "input side (default: the net's, 224 ImageNet, 32 CIFAR)", "S"},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},

@@ -7,7 +7,7 @@
  *   ./classify se_resnet20 models/se_resnet20_cifar10.safetensors cat.jpg ship.png
  *
  * For each image it prints the path, then the five most probable classes
- * (index and probability), one a line. */
+ * (index, probability and name), one a line. */
 #include <senet.h>
 #include <senet_data.h>
 
@@ -23,9 +23,11 @@ static int fail(const char *what, int status)
     return 1;
 }
 
-/* Prints the TOP largest of probs (k), largest first. */
+/* Prints the TOP largest of probs (k), largest first, with their names
+ * (ImageNet's, CIFAR-10's or CIFAR-100's by the number of classes). */
 static void print_top(const double *probs, int k)
 {
+    const char *const *names = senet_class_names(k);
     int shown[TOP];
     for (int t = 0; t < TOP && t < k; t++) {
         int best = -1;
@@ -37,7 +39,7 @@ static void print_top(const double *probs, int k)
                 best = i;
         }
         shown[t] = best;
-        printf("  %d %.6f\n", best, probs[best]);
+        printf("  %d %.6f %s\n", best, probs[best], names ? names[best] : "");
     }
 }
 

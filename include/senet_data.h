@@ -87,6 +87,11 @@ SENET_API int senet_transform_output_size(const senet_transform *t, const senet_
 SENET_API int senet_transform_apply(const senet_transform *t, const senet_image *img, uint64_t seed, float *out,
                                     size_t capacity);
 
+/* The class names of a classifier's outputs in the published label orders:
+ * ImageNet-1k (num_classes 1000, torchvision's names), CIFAR-100 (100) and
+ * CIFAR-10 (10); NULL for other counts. */
+SENET_API const char *const *senet_class_names(int num_classes);
+
 /* ---- Datasets: the readers of senet train and senet eval ---- */
 typedef struct senet_dataset senet_dataset; /* opaque; read-only once open, usable from several threads */
 

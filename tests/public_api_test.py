@@ -174,9 +174,21 @@ for i, entry in enumerate(doc["images"]):
     ok = len(block) == 6 and block[0] == images[i]
     for t, top in enumerate(entry["top"]):
         if ok:
-            cls, prob = block[1 + t].split()
-            ok = int(cls) == top["class"] and abs(float(prob) - top["probability"]) < 1e-5
+            cls, prob, name = block[1 + t].split()
+            ok = int(cls) == top["class"] and abs(float(prob) - top["probability"]) < 1e-5 and name == top["name"]
     check(ok, f"example_classify on {images[i]}: {block} against senet classify {entry['top']}")
+
+# Class names: torchvision's ImageNet list; CIFAR's label orders are alphabetical (the archive's folders).
+def names(k):
+    r = subprocess.run([tool, "names", str(k)], capture_output=True, text=True)
+    return r.stdout.splitlines() if r.returncode == 0 else None
+from torchvision.models._meta import _IMAGENET_CATEGORIES
+check(names(1000) == list(_IMAGENET_CATEGORIES), "senet_class_names(1000) is not torchvision's ImageNet list")
+check(names(10) == sorted(os.listdir(tmp + "/all/test")), f"senet_class_names(10): {names(10)}")
+hundred = names(100)
+check(hundred and len(hundred) == 100 and hundred == sorted(hundred) and hundred[0] == "apple" and
+      hundred[-1] == "worm", f"senet_class_names(100): {hundred and hundred[:3]}")
+check(names(7) is None, "senet_class_names(7) is not NULL")
 
 # The training example against senet train.
 r = subprocess.run([example_train, tmp + "/small", "2", tmp + "/example.safetensors"], capture_output=True, text=True)

@@ -7,6 +7,7 @@
  * (150 MB for either training set) and every label is checked there, so
  * dataset_get cannot fail on a file. */
 #include "dataset_internal.h"
+#include "senet_data.h"
 
 #include "../base/status.h"
 #include "file_read.h"
@@ -26,27 +27,6 @@ typedef struct cifar {
     int label_offset;  /* 0 for CIFAR-10, 1 (the fine label) for CIFAR-100 */
     int record_bytes;  /* 3073 or 3074 */
 } cifar;
-
-static const char *const cifar10_names[10] = {"airplane", "automobile", "bird",  "cat",  "deer",
-                                              "dog",      "frog",       "horse", "ship", "truck"};
-
-/* CIFAR-100's fine labels in the order of its meta file (alphabetical). */
-static const char *const cifar100_names[100] = {
-    "apple",      "aquarium_fish", "baby",         "bear",       "beaver",      "bed",       "bee",
-    "beetle",     "bicycle",       "bottle",       "bowl",       "boy",         "bridge",    "bus",
-    "butterfly",  "camel",         "can",          "castle",     "caterpillar", "cattle",    "chair",
-    "chimpanzee", "clock",         "cloud",        "cockroach",  "couch",       "crab",      "crocodile",
-    "cup",        "dinosaur",      "dolphin",      "elephant",   "flatfish",    "forest",    "fox",
-    "girl",       "hamster",       "house",        "kangaroo",   "keyboard",    "lamp",      "lawn_mower",
-    "leopard",    "lion",          "lizard",       "lobster",    "man",         "maple_tree", "motorcycle",
-    "mountain",   "mouse",         "mushroom",     "oak_tree",   "orange",      "orchid",    "otter",
-    "palm_tree",  "pear",          "pickup_truck", "pine_tree",  "plain",       "plate",     "poppy",
-    "porcupine",  "possum",        "rabbit",       "raccoon",    "ray",         "road",      "rocket",
-    "rose",       "sea",           "seal",         "shark",      "shrew",       "skunk",     "skyscraper",
-    "snail",      "snake",         "spider",       "squirrel",   "streetcar",   "sunflower", "sweet_pepper",
-    "table",      "tank",          "telephone",    "television", "tiger",       "tractor",   "train",
-    "trout",      "tulip",         "turtle",       "wardrobe",   "whale",       "willow_tree", "wolf",
-    "woman",      "worm"};
 
 int cifar_detect(const char *dir, int *cifar100)
 {
@@ -172,7 +152,7 @@ int cifar_open(dataset *ds, const char *path, int cifar100, int train)
     ds->h = ds->w = CIFAR_SIDE;
     c->record_bytes = cifar100 ? CIFAR_PIXELS + 2 : CIFAR_PIXELS + 1;
     c->label_offset = cifar100 ? 1 : 0;
-    TRY(cifar100 ? dataset_set_class_names(ds, cifar100_names, 100) : dataset_set_class_names(ds, cifar10_names, 10));
+    TRY(dataset_set_class_names(ds, senet_class_names(cifar100 ? 100 : 10), cifar100 ? 100 : 10));
 
     char *paths[CIFAR_MAX_FILES] = {NULL};
     int nfiles = 0, status = SENET_OK;

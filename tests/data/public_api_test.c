@@ -10,7 +10,9 @@
  *       senet_transform_for_arch(ARCH, ...) for PIPELINE "arch:ARCH";
  *       NORMALIZE "-" for NULL. OUT: int32 image h, w, output h, w, then
  *       the (3, h, w) floats, for public_api_test.py to hold against
- *       torchvision. */
+ *       torchvision.
+ *   public_api_test names K
+ *       senet_class_names(K), one a line (status 1 when there are none) */
 #include "senet.h"
 #include "senet_data.h"
 
@@ -176,8 +178,15 @@ int main(int argc, char **argv)
 {
     if (argc == 8 && strcmp(argv[1], "dump") == 0)
         return dump(argv);
+    if (argc == 3 && strcmp(argv[1], "names") == 0) { /* senet_class_names(K), one a line */
+        int k = atoi(argv[2]);
+        const char *const *names = senet_class_names(k);
+        for (int i = 0; names && i < k; i++)
+            printf("%s\n", names[i]);
+        return names ? 0 : 1;
+    }
     if (argc != 3 || strcmp(argv[1], "checks") != 0) {
-        fprintf(stderr, "usage: %s checks FOLDER | dump OUT PIPELINE SIZE NORMALIZE SEED IMAGE\n", argv[0]);
+        fprintf(stderr, "usage: %s checks FOLDER | dump OUT PIPELINE SIZE NORMALIZE SEED IMAGE | names K\n", argv[0]);
         return 2;
     }
     test_images(argv[2]);
