@@ -1,6 +1,7 @@
 /* senet train: SGD on a dataset with a learning-rate schedule, evaluation
  * every epoch, an atomic checkpoint every epoch (and every N steps if asked),
- * exact resume, a progress bar, a JSON-lines metrics log and final weights.
+ * exact resume, a progress bar, a JSON-lines metrics log, final weights and
+ * the weights of the best evaluation so far.
  *
  * Resume is exact because everything that decides the next step is in the
  * checkpoint or derived from it: weights, BN statistics, momentum, the
@@ -20,6 +21,8 @@
 #include "data_setup.h"
 #include "dist/dist.h"
 #include "evaluate.h"
+#include "io/safetensors.h"
+#include "io/weights.h"
 #include "parallel.h"
 #include "progress.h"
 
@@ -28,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct train_options {
     data_choice data;
@@ -98,7 +102,8 @@ typedef struct run {
     loader *train_loader, *test_loader;
     senet_lr_schedule schedule;
     senet_sgd_options sgd;
-    char checkpoint_path[4096], log_path[4096], final_path[4096];
+    char checkpoint_path[4096], log_path[4096], final_path[4096], best_path[4096];
+    double best_top1;      /* the best evaluation's top-1 so far, the one in best_path; -1: none yet */
     char augmentation[160]; /* the training pipeline, for the start-up line */
     const char *last_good; /* the checkpoint this run resumed from or last wrote; NULL: none yet */
     FILE *log;             /* rank 0 only */
@@ -148,6 +153,35 @@ static int save_checkpoint(run *r, int64_t epoch, int64_t batch, int64_t step)
         r->last_good = r->checkpoint_path;
     }
     return status;
+}
+
+/* The weights of the best evaluation so far, with its epoch and top-1 in
+ * the file's metadata (for a resumed run to compare against). */
+static int save_best(run *r, int64_t epoch, double top1)
+{
+    char epoch_text[32], top1_text[32];
+    snprintf(epoch_text, sizeof epoch_text, "%lld", (long long)epoch);
+    snprintf(top1_text, sizeof top1_text, "%.17g", top1); /* exact: a resumed run compares the same number */
+    const char *keys[2] = {"epoch", "test_top1"}, *values[2] = {epoch_text, top1_text};
+    int status = weights_save_metadata(r->net, r->best_path, NULL, 0, keys, values, 2);
+    if (!status)
+        r->best_top1 = top1;
+    return status;
+}
+
+/* The top-1 of the best weights a resumed run left at or before EPOCH; -1
+ * when there are none (or they come from later epochs of another attempt). */
+static double best_so_far(const char *path, int64_t epoch)
+{
+    safetensors_file *f;
+    double top1 = -1;
+    if (access(path, F_OK) != 0 || safetensors_open(path, &f) != SENET_OK)
+        return -1;
+    const char *at = safetensors_metadata_get(f, "epoch"), *score = safetensors_metadata_get(f, "test_top1");
+    if (at && score && strtoll(at, NULL, 10) <= epoch)
+        top1 = strtod(score, NULL);
+    safetensors_close(f);
+    return top1;
 }
 
 /* Images in global batch b, all ranks together (the last may be short). */
@@ -255,7 +289,17 @@ static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, 
             train_top1);
     if (do_eval)
         fprintf(stderr, " | test loss %.4f top-1 %.2f%% top-5 %.2f%%", ev.loss, ev.top1, ev.top5);
-    fprintf(stderr, " | %.0f s, %.0f img/s\n", seconds, seconds > 0 ? seen / seconds : 0);
+    fprintf(stderr, " | %.0f s, %.0f img/s", seconds, seconds > 0 ? seen / seconds : 0);
+    if (do_eval && ev.top1 > r->best_top1) {
+        fprintf(stderr, " | best so far");
+        if ((status = save_best(r, epoch + 1, ev.top1))) {
+            fprintf(stderr, "\n");
+            cli_error("train", "cannot write the best weights", status);
+            eval_result_free(&ev);
+            return status;
+        }
+    }
+    fprintf(stderr, "\n");
     eval_result_free(&ev);
     return save_checkpoint(r, epoch + 1, 0, *step);
 }
@@ -385,7 +429,8 @@ int cmd_train(int argc, char **argv)
         {"seed", OPT_INT, &o.seed, "seed of initialisation, data order and augmentation (0)", "S"},
         {"threads", OPT_INT, &o.threads, "threads (default: all cores, shared by the ranks of a host)", "T"},
         {"sync-bn", OPT_FLAG, &o.sync_bn, "under mpirun: batch norm over the global batch, not each rank's shard", NULL},
-        {"out", OPT_STRING, &o.out, "folder for checkpoint.safetensors, log.jsonl, final.safetensors (runs/ARCH)", "DIR"},
+        {"out", OPT_STRING, &o.out,
+         "folder for checkpoint.safetensors, log.jsonl, final.safetensors, best.safetensors (runs/ARCH)", "DIR"},
         {"output", OPT_STRING, &o.output, "also write the final weights here", "W"},
         {"resume", OPT_STRING, &o.resume, "continue the run of this checkpoint", "CKPT"},
         {"eval-every", OPT_INT, &o.eval_every, "evaluate every E epochs (1)", "E"},
@@ -439,6 +484,8 @@ int cmd_train(int argc, char **argv)
     snprintf(r.checkpoint_path, sizeof r.checkpoint_path, "%s/checkpoint.safetensors", out);
     snprintf(r.log_path, sizeof r.log_path, "%s/log.jsonl", out);
     snprintf(r.final_path, sizeof r.final_path, "%s/final.safetensors", out);
+    snprintf(r.best_path, sizeof r.best_path, "%s/best.safetensors", out);
+    r.best_top1 = -1;
     int status = 1;
     int64_t epoch = 0, batch = 0, step = 0;
     if (open_data(&r, &cfg, net.num_classes ? "given" : NULL))
@@ -461,6 +508,7 @@ int cmd_train(int argc, char **argv)
             goto done;
         }
         epoch = info.epoch, batch = info.batch, step = info.step;
+        r.best_top1 = best_so_far(r.best_path, epoch);
         if (parallel_check_same(checkpoint_hash(r.net, &info), "the checkpoint to resume"))
             goto done;
         r.last_good = o.resume;

@@ -5,8 +5,9 @@ senet train is killed N times (default 20), each time in a fresh run: at a
 random moment (stratified over the run's length), while it writes a
 checkpoint (its temporary file exists), or while it evaluates (just after
 the last batch of an epoch is reported). Every time, the checkpoint left on
-disk must load and the run resumed from it must end with final weights
-byte-identical to those of an uninterrupted run (same seed, one thread).
+disk must load and the run resumed from it must end with final weights and
+best weights (best.safetensors) byte-identical to those of an uninterrupted
+run (same seed, one thread).
 A kill before the first checkpoint restarts the run from scratch.
 Usage: kill_resume_test.py SENET CIFAR10_JPEG_ARCHIVE [KILLS]"""
 import filecmp, glob, os, random, shutil, signal, subprocess, sys, tarfile, tempfile, threading, time
@@ -68,7 +69,6 @@ if subprocess.run(args(straight), stdout=subprocess.DEVNULL, stderr=subprocess.D
     sys.exit(1)
 length = time.monotonic() - started
 print("uninterrupted run: %.1f s" % length)
-reference = os.path.join(straight, "final.safetensors")
 
 # 3 of 5 kills at a random moment, 1 in a checkpoint write, 1 in evaluation
 # (in an order that covers all three kinds with the first three kills).
@@ -110,7 +110,8 @@ for i in range(kills):
     where[moment] = where.get(moment, 0) + 1
     resume = args(out) + (["--resume", checkpoint] if os.path.exists(checkpoint) else [])
     r = subprocess.run(resume, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    ok = r.returncode == 0 and filecmp.cmp(reference, os.path.join(out, "final.safetensors"), shallow=False)
+    ok = r.returncode == 0 and all(filecmp.cmp(os.path.join(straight, name), os.path.join(out, name), shallow=False)
+                                   for name in ("final.safetensors", "best.safetensors"))
     print("%s kill %2d (%s): %s" % ("ok  " if ok else "FAIL", i + 1, kind, moment))
     if not ok:
         failures.append(i + 1)

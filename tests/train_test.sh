@@ -78,6 +78,21 @@ echo "train loss $first_loss -> $last_loss, test top-1 $last_top1% after 6 epoch
 $py -c "import sys; sys.exit(not ($last_loss < 0.85 * $first_loss))" && ok "train loss falls by more than 15%" || bad "train loss did not fall enough"
 $py -c "import sys; sys.exit(not ($last_top1 >= 20))" && ok "test top-1 >= 20% (chance 10%)" || bad "test top-1 $last_top1 < 20%"
 [ -f "$tmp/run/final.safetensors" ] && ok "final weights written" || bad "no final weights"
+# best.safetensors: the weights of the first epoch with the best test top-1, which eval measures again.
+best=$($py - "$tmp/run/log.jsonl" "$tmp/run/best.safetensors" <<'PY'
+import json, struct, sys
+epochs = [json.loads(l) for l in open(sys.argv[1]) if '"type": "epoch"' in l]
+top = max(e["test_top1"] for e in epochs)
+first = next(e["epoch"] for e in epochs if e["test_top1"] == top)
+with open(sys.argv[2], "rb") as f:
+    meta = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))["__metadata__"]
+assert int(meta["epoch"]) == first and abs(float(meta["test_top1"]) - top) < 1e-3, (meta, first, top)
+print(top)
+PY
+) && ok "best.safetensors is the first epoch with the best test top-1 ($best%)" || bad "best.safetensors: $best"
+json=$("$senet" eval --arch se_resnet20 --weights "$tmp/run/best.safetensors" --data "$data" --json 2>&1)
+$py -c "import json, sys; sys.exit(abs(json.loads(sys.argv[1])['top1'] - float(sys.argv[2])) > 1e-3)" "$json" "$best" &&
+  ok "eval of best.safetensors gives its logged top-1" || bad "eval of best: $json (logged $best)"
 
 # A folder without train/ and test/: a warning, or --val-split holds a part of it out
 # (by the seed), and eval --val-split finds that part again.
