@@ -1,647 +1,19 @@
-/* senet plot: training curves from the metrics log of `senet train` as a
- * self-contained SVG (or that SVG rendered as a PNG), two panels side by side: loss (the per-step training
- * loss, its spread and a smoothed line, with the per-epoch train and test
- * losses) and accuracy (train top-1, test top-1 and top-5), against epoch.
- *
- * The log is JSON lines. "type": "step" lines give "epoch" (fractional),
- * "step", "loss"; "type": "epoch" lines give "epoch", "train_loss",
- * "train_top1", "test_loss", "test_top1", "test_top5" (accuracies in
- * percent). Missing fields, nulls and unknown keys or types are skipped. A
- * line that is not JSON is an error naming the log and the line, except an
- * unfinished last line (no newline), which a run still writing the log can
- * leave: it is skipped with a warning.
- * When steps go backwards (a run resumed from an earlier checkpoint appends
- * to the same log), the later records replace the earlier ones. */
+/* senet plot: training curves from the metrics logs of `senet train`, as
+ * an SVG or that SVG rendered as a PNG. One log: loss (per step, its spread
+ * and a smoothed line, with the per-epoch train and test losses) and
+ * accuracy (train top-1, test top-1 and top-5) against epoch. Several logs:
+ * their per-epoch test and train losses and top-1 side by side, a colour a
+ * run (see plot.h). */
 #include "args.h"
 #include "commands.h"
-#include "io/json.h"
+#include "plot.h"
 #include "plot_png.h"
 
-#include <ctype.h>
-#include <stddef.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-typedef struct step_rec {
-    double epoch, step, loss;
-} step_rec;
-
-typedef struct epoch_rec {
-    double epoch, train_loss, train_top1, test_loss, test_top1, test_top5;
-} epoch_rec;
-
-typedef struct metrics {
-    step_rec *steps;
-    size_t num_steps, cap_steps;
-    epoch_rec *epochs;
-    size_t num_epochs, cap_epochs;
-} metrics;
-
-static int grow(void **items, size_t *cap, size_t count, size_t size)
-{
-    if (count < *cap)
-        return 0;
-    size_t n = *cap ? 2 * *cap : 256;
-    void *p = realloc(*items, n * size);
-    if (!p)
-        return -1;
-    *items = p;
-    *cap = n;
-    return 0;
-}
-
-/* A numeric member, or NAN when absent, null or not a number. */
-static double number(const json_value *obj, const char *key)
-{
-    const json_value *v = json_object_get(obj, key);
-    if (!v)
-        return NAN;
-    if (v->type == JSON_INT)
-        return (double)v->u.integer;
-    if (v->type == JSON_NUMBER)
-        return strtod(v->u.str.text, NULL);
-    return NAN;
-}
-
-static int has(const json_value *obj, const char *key)
-{
-    return !isnan(number(obj, key));
-}
-
-/* Adds the record of one parsed line. Unknown types are ignored; a line
- * without "type" is an epoch line when it has epoch metrics, else a step
- * line when it has a loss. */
-static int add_record(metrics *m, const json_value *obj)
-{
-    const json_value *type = json_object_get(obj, "type");
-    const char *t = type && type->type == JSON_STRING ? type->u.str.text : NULL;
-    if (!t) {
-        if (has(obj, "train_loss") || has(obj, "test_loss") || has(obj, "train_top1") || has(obj, "test_top1"))
-            t = "epoch";
-        else if (has(obj, "loss"))
-            t = "step";
-        else
-            return 0;
-    }
-    if (strcmp(t, "step") == 0) {
-        step_rec r = {number(obj, "epoch"), number(obj, "step"), number(obj, "loss")};
-        if (isnan(r.epoch) || isnan(r.loss))
-            return 0;
-        double key = isnan(r.step) ? r.epoch : r.step;
-        while (m->num_steps) { /* a resumed run supersedes what it repeats */
-            const step_rec *last = &m->steps[m->num_steps - 1];
-            if ((isnan(last->step) ? last->epoch : last->step) < key)
-                break;
-            m->num_steps--;
-        }
-        if (grow((void **)&m->steps, &m->cap_steps, m->num_steps, sizeof *m->steps))
-            return -1;
-        m->steps[m->num_steps++] = r;
-    } else if (strcmp(t, "epoch") == 0) {
-        epoch_rec r = {number(obj, "epoch"),     number(obj, "train_loss"), number(obj, "train_top1"),
-                       number(obj, "test_loss"), number(obj, "test_top1"),  number(obj, "test_top5")};
-        if (isnan(r.epoch))
-            return 0;
-        while (m->num_epochs && m->epochs[m->num_epochs - 1].epoch >= r.epoch)
-            m->num_epochs--;
-        if (grow((void **)&m->epochs, &m->cap_epochs, m->num_epochs, sizeof *m->epochs))
-            return -1;
-        m->epochs[m->num_epochs++] = r;
-    }
-    return 0;
-}
-
-/* Reads the whole log. Prints an error and returns -1 on failure. */
-static int read_log(const char *path, metrics *m)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "senet plot: %s: cannot open: %s\n", path, strerror(errno));
-        return -1;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    long number_of_line = 0;
-    int rc = 0;
-    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
-        number_of_line++;
-        int complete = len > 0 && line[len - 1] == '\n';
-        size_t n = (size_t)len;
-        while (n && isspace((unsigned char)line[n - 1]))
-            n--;
-        size_t start = 0;
-        while (start < n && isspace((unsigned char)line[start]))
-            start++;
-        if (start == n)
-            continue;
-        char source[64];
-        snprintf(source, sizeof source, "line %ld", number_of_line);
-        json_doc *doc = NULL;
-        if (json_parse(line + start, n - start, source, &doc)) {
-            if (!complete && fgetc(f) == EOF) {
-                fprintf(stderr, "senet plot: %s: skipping the unfinished last line %ld\n", path, number_of_line);
-                break;
-            }
-            fprintf(stderr, "senet plot: %s: malformed line: %s\n", path, senet_last_error());
-            rc = -1;
-            break;
-        }
-        const json_value *root = json_root(doc);
-        if (root->type != JSON_OBJECT) {
-            fprintf(stderr, "senet plot: %s: line %ld: expected a JSON object per line\n", path, number_of_line);
-            rc = -1;
-        } else if (add_record(m, root)) {
-            fprintf(stderr, "senet plot: out of memory\n");
-            rc = -1;
-        }
-        json_free(doc);
-    }
-    if (rc == 0 && ferror(f)) {
-        fprintf(stderr, "senet plot: %s: read error\n", path);
-        rc = -1;
-    }
-    free(line);
-    fclose(f);
-    return rc;
-}
-
-/* ---- drawing ---- */
-
-typedef struct panel {
-    double left, top, width, height;  /* the plot area in SVG units */
-    double xmin, xmax, ymin, ymax;    /* data range */
-    double xstep, ystep;              /* tick spacing */
-    const char *id;
-    double *ox, *oy;                  /* (on) points of what is drawn, for placing the legend */
-    size_t on, ocap;
-} panel;
-
-/* Records the segment (x0, y0)-(x1, y1), in SVG units, as points about 3
- * units apart. An allocation failure only costs the legend its placement. */
-static void obstacle_line(panel *p, double x0, double y0, double x1, double y1)
-{
-    double len = hypot(x1 - x0, y1 - y0);
-    int n = len < 3 ? 1 : (int)(len / 3) + 1;
-    if (p->on + (size_t)n + 1 > p->ocap) {
-        size_t cap = (p->on + (size_t)n + 1) * 2;
-        double *x = realloc(p->ox, cap * sizeof *x);
-        if (x)
-            p->ox = x;
-        double *y = realloc(p->oy, cap * sizeof *y);
-        if (y)
-            p->oy = y;
-        if (!x || !y)
-            return;
-        p->ocap = cap;
-    }
-    for (int i = 0; i <= n; i++) {
-        p->ox[p->on] = x0 + (x1 - x0) * i / n;
-        p->oy[p->on++] = y0 + (y1 - y0) * i / n;
-    }
-}
-
-static double px(const panel *p, double x)
-{
-    return p->left + (x - p->xmin) / (p->xmax - p->xmin) * p->width;
-}
-
-static double py(const panel *p, double y)
-{
-    return p->top + p->height - (y - p->ymin) / (p->ymax - p->ymin) * p->height;
-}
-
-/* A 1-2-5 step that divides range into about `target` intervals. */
-static double nice_step(double range, int target)
-{
-    if (!(range > 0))
-        return 1;
-    double raw = range / target, mag = pow(10, floor(log10(raw))), f = raw / mag;
-    return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
-}
-
-static int decimals(double step)
-{
-    int d = (int)-floor(log10(step) + 1e-9);
-    return d < 0 ? 0 : d > 6 ? 6 : d;
-}
-
-static void put_escaped(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t')
-                fputc(*s, out);
-        }
-    }
-}
-
-static const char font[] = "DejaVu Sans, Helvetica, Arial, sans-serif";
-
-static void axes(FILE *out, const panel *p, const char *xlabel, const char *ylabel, const char *title,
-                 const char *yunit)
-{
-    fprintf(out, "<g id=\"%s-axes\" font-size=\"12\" fill=\"#333\">\n", p->id);
-    fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fafafa\" stroke=\"none\"/>\n",
-            p->left, p->top, p->width, p->height);
-    int xd = decimals(p->xstep), yd = decimals(p->ystep);
-    for (double x = ceil(p->xmin / p->xstep - 1e-9) * p->xstep; x <= p->xmax + 1e-9 * p->xstep; x += p->xstep) {
-        double X = px(p, x);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>\n", X, p->top, X,
-                p->top + p->height);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", X,
-                p->top + p->height, X, p->top + p->height + 5);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.*f</text>\n", X, p->top + p->height + 19,
-                xd, fabs(x) < 1e-12 ? 0.0 : x);
-    }
-    for (double y = ceil(p->ymin / p->ystep - 1e-9) * p->ystep; y <= p->ymax + 1e-9 * p->ystep; y += p->ystep) {
-        double Y = py(p, y);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>\n", p->left, Y,
-                p->left + p->width, Y);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", p->left - 5, Y,
-                p->left, Y);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.*f%s</text>\n", p->left - 8, Y + 4, yd,
-                fabs(y) < 1e-12 ? 0.0 : y, yunit);
-    }
-    fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n",
-            p->left, p->top, p->width, p->height);
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\">%s</text>\n",
-            p->left + p->width / 2, p->top + p->height + 38, xlabel);
-    fprintf(out,
-            "<text transform=\"translate(%.1f %.1f) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">%s</text>\n",
-            p->left - 50, p->top + p->height / 2, ylabel);
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">%s</text>\n",
-            p->left + p->width / 2, p->top - 10, title);
-    fprintf(out, "</g>\n");
-    fprintf(out, "<clipPath id=\"%s-clip\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/></clipPath>\n",
-            p->id, p->left, p->top, p->width, p->height);
-}
-
-typedef struct style {
-    const char *id, *label, *color, *dash;
-    double width;
-    int markers;  /* 1: full-size point markers and one in the legend (0: small ones) */
-} style;
-
-/* One per-epoch series: a line through the epochs that have the value (a
- * log evaluating every few epochs leaves gaps, which the line bridges), with
- * markers when there are few points. */
-static void epoch_series(FILE *out, panel *p, const metrics *m, size_t offset, const style *s, double scale)
-{
-    fprintf(out, "<g id=\"%s\" clip-path=\"url(#%s-clip)\">\n", s->id, p->id);
-    fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\" stroke-linejoin=\"round\"%s%s%s points=\"",
-            s->color, s->width, s->dash ? " stroke-dasharray=\"" : "", s->dash ? s->dash : "", s->dash ? "\"" : "");
-    size_t points = 0;
-    double X0 = 0, Y0 = 0;
-    for (size_t i = 0; i < m->num_epochs; i++) {
-        double v = *(const double *)((const char *)&m->epochs[i] + offset) * scale;
-        if (!isnan(v)) {
-            double X = px(p, m->epochs[i].epoch), Y = py(p, v);
-            fprintf(out, "%s%.1f,%.1f", points ? " " : "", X, Y);
-            obstacle_line(p, points ? X0 : X, points ? Y0 : Y, X, Y);
-            X0 = X, Y0 = Y;
-            points++;
-        }
-    }
-    fprintf(out, "\"/>\n");
-    if (points <= 60)
-        for (size_t i = 0; i < m->num_epochs; i++) {
-            double v = *(const double *)((const char *)&m->epochs[i] + offset) * scale;
-            if (!isnan(v))
-                fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" stroke=\"white\" stroke-width=\"0.8\"/>\n",
-                        px(p, m->epochs[i].epoch), py(p, v), s->markers ? 2.6 : 2.0, s->color);
-        }
-    fprintf(out, "</g>\n");
-}
-
-/* The per-step loss: the spread within each pixel-wide bucket as a light
- * band (or the raw line when the steps are few) and an exponential moving
- * average over 1/50 of the run (at least 10 points, or 1/10 of a short run), bias-corrected as TensorBoard's. */
-static void step_series(FILE *out, panel *p, const metrics *m)
-{
-    size_t n = m->num_steps;
-    if (!n)
-        return;
-    size_t buckets = n < 600 ? n : 600;
-    double *lo = malloc(buckets * sizeof *lo), *hi = malloc(buckets * sizeof *hi), *xs = malloc(buckets * sizeof *xs),
-           *ema = malloc(buckets * sizeof *ema);
-    if (!lo || !hi || !xs || !ema)
-        goto done;
-    double window = n / 50.0 > (n / 10.0 < 10 ? n / 10.0 : 10) ? n / 50.0 : (n / 10.0 < 10 ? n / 10.0 : 10);
-    window = window < 1 ? 1 : window;
-    double alpha = 2 / (window + 1), avg = 0, weight = 0;
-    for (size_t b = 0, i = 0; b < buckets; b++) {
-        size_t end = (b + 1) * n / buckets;
-        lo[b] = INFINITY;
-        hi[b] = -INFINITY;
-        for (; i < end; i++) {
-            double v = m->steps[i].loss;
-            lo[b] = v < lo[b] ? v : lo[b];
-            hi[b] = v > hi[b] ? v : hi[b];
-            avg = (1 - alpha) * avg + alpha * v;
-            weight = (1 - alpha) * weight + alpha;
-        }
-        xs[b] = m->steps[end - 1].epoch;
-        ema[b] = avg / weight;
-    }
-    fprintf(out, "<g id=\"step-loss\" clip-path=\"url(#%s-clip)\">\n", p->id);
-    if (buckets < n) {
-        fprintf(out, "<polygon fill=\"#9aa0a6\" fill-opacity=\"0.35\" stroke=\"none\" points=\"");
-        for (size_t b = 0; b < buckets; b++)
-            fprintf(out, "%.1f,%.1f ", px(p, xs[b]), py(p, hi[b]));
-        for (size_t b = buckets; b-- > 0;)
-            fprintf(out, "%.1f,%.1f ", px(p, xs[b]), py(p, lo[b]));
-        fprintf(out, "\"/>\n");
-    } else {
-        fprintf(out, "<polyline fill=\"none\" stroke=\"#9aa0a6\" stroke-opacity=\"0.6\" stroke-width=\"0.8\" points=\"");
-        for (size_t b = 0; b < buckets; b++)
-            fprintf(out, "%.1f,%.1f ", px(p, xs[b]), py(p, lo[b]));
-        fprintf(out, "\"/>\n");
-    }
-    fprintf(out, "<polyline id=\"step-loss-smoothed\" fill=\"none\" stroke=\"#5f6368\" stroke-width=\"1.4\" points=\"");
-    for (size_t b = 0; b < buckets; b++) {
-        fprintf(out, "%.1f,%.1f ", px(p, xs[b]), py(p, ema[b]));
-        obstacle_line(p, px(p, xs[b ? b - 1 : 0]), py(p, lo[b ? b - 1 : 0]), px(p, xs[b]), py(p, lo[b]));
-        obstacle_line(p, px(p, xs[b ? b - 1 : 0]), py(p, hi[b ? b - 1 : 0]), px(p, xs[b]), py(p, hi[b]));
-    }
-    fprintf(out, "\"/>\n</g>\n");
-done:
-    free(lo);
-    free(hi);
-    free(xs);
-    free(ema);
-}
-
-/* A legend box inside the panel, at the corner (or the middle of the top
- * or bottom edge) that covers the fewest drawn points; ties go to the
- * earlier place in the order: top right first, or bottom right first when
- * bottom is set (accuracy rises, so its bottom right is usually empty). */
-static void legend(FILE *out, const panel *p, const style *items, int count, int bottom)
-{
-    double w = 0, h = 8 + 18.0 * count;
-    for (int i = 0; i < count; i++) {
-        double tw = 36 + 6.6 * strlen(items[i].label);
-        w = tw > w ? tw : w;
-    }
-    double xs[3] = {p->left + p->width - w - 10, p->left + 10, p->left + (p->width - w) / 2};
-    double ys[2] = {p->top + 10, p->top + p->height - h - 10};
-    double x = xs[0], y = ys[bottom ? 1 : 0];
-    size_t fewest = (size_t)-1;
-    for (int c = 0; c < 6; c++) {
-        double cx = xs[c / 2], cy = ys[(c % 2) ^ (bottom ? 1 : 0)];
-        size_t covered = 0;
-        for (size_t i = 0; i < p->on; i++)
-            covered += p->ox[i] > cx - 4 && p->ox[i] < cx + w + 4 && p->oy[i] > cy - 4 && p->oy[i] < cy + h + 4;
-        if (covered < fewest) {
-            fewest = covered;
-            x = cx;
-            y = cy;
-        }
-    }
-    fprintf(out, "<g id=\"%s-legend\" font-size=\"12\" fill=\"#222\">\n", p->id);
-    fprintf(out,
-            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"3\" fill=\"white\" fill-opacity=\"0.9\" "
-            "stroke=\"#ccc\"/>\n",
-            x, y, w, h);
-    for (int i = 0; i < count; i++) {
-        double ly = y + 15 + 18.0 * i;
-        if (strcmp(items[i].id, "step-loss") == 0)
-            fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"22\" height=\"8\" fill=\"#9aa0a6\" fill-opacity=\"0.35\"/>\n",
-                    x + 8, ly - 8);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%.1f\"%s%s%s/>\n",
-                x + 8, ly - 4, x + 30, ly - 4, items[i].color, items[i].width, items[i].dash ? " stroke-dasharray=\"" : "",
-                items[i].dash ? items[i].dash : "", items[i].dash ? "\"" : "");
-        if (items[i].markers)
-            fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\"/>\n", x + 19, ly - 4, items[i].color);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x + 36, ly);
-        put_escaped(out, items[i].label);
-        fprintf(out, "</text>\n");
-    }
-    fprintf(out, "</g>\n");
-}
-
-static void no_data(FILE *out, const panel *p, const char *what)
-{
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\" fill=\"#888\">%s</text>\n",
-            p->left + p->width / 2, p->top + p->height / 2, what);
-}
-
-/* The range [lo, hi] of the values at `offset` in the epoch records, times scale. */
-static void epoch_range(const metrics *m, size_t offset, double scale, double *lo, double *hi)
-{
-    for (size_t i = 0; i < m->num_epochs; i++) {
-        double v = *(const double *)((const char *)&m->epochs[i] + offset) * scale;
-        if (!isnan(v)) {
-            *lo = v < *lo ? v : *lo;
-            *hi = v > *hi ? v : *hi;
-        }
-    }
-}
-
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-#define FIELD(f) offsetof(epoch_rec, f)
-
-static int write_svg(FILE *out, const metrics *m, const char *title)
-{
-    const double width = 1060, height = 465;
-    /* Accuracies are in percent, as senet train writes them. */
-    double acc_lo = INFINITY, acc_hi = -INFINITY;
-    epoch_range(m, FIELD(train_top1), 1, &acc_lo, &acc_hi);
-    epoch_range(m, FIELD(test_top1), 1, &acc_lo, &acc_hi);
-    epoch_range(m, FIELD(test_top5), 1, &acc_lo, &acc_hi);
-    int have_acc = acc_hi >= acc_lo;
-
-    /* x: epochs from 0 (or earlier data) to the last record. */
-    double xmin = 0, xmax = 0;
-    for (size_t i = 0; i < m->num_steps; i++) {
-        xmin = m->steps[i].epoch < xmin ? m->steps[i].epoch : xmin;
-        xmax = m->steps[i].epoch > xmax ? m->steps[i].epoch : xmax;
-    }
-    for (size_t i = 0; i < m->num_epochs; i++) {
-        xmin = m->epochs[i].epoch < xmin ? m->epochs[i].epoch : xmin;
-        xmax = m->epochs[i].epoch > xmax ? m->epochs[i].epoch : xmax;
-    }
-    if (xmax <= xmin)
-        xmax = xmin + 1;
-    double xstep = nice_step(xmax - xmin, 8);
-    xmax = ceil(xmax / xstep - 1e-9) * xstep;
-    xmin = floor(xmin / xstep + 1e-9) * xstep;
-
-    /* Loss: from 0 to the largest per-epoch or smoothed loss, or the 98th
-     * percentile of the step losses, so that a few early spikes do not
-     * flatten the rest (the band is clipped). */
-    double loss_lo = INFINITY, loss_hi = -INFINITY;
-    epoch_range(m, FIELD(train_loss), 1, &loss_lo, &loss_hi);
-    epoch_range(m, FIELD(test_loss), 1, &loss_lo, &loss_hi);
-    if (m->num_steps) {
-        double *sorted = malloc(m->num_steps * sizeof *sorted);
-        if (!sorted)
-            return -1;
-        for (size_t i = 0; i < m->num_steps; i++)
-            sorted[i] = m->steps[i].loss;
-        qsort(sorted, m->num_steps, sizeof *sorted, compare_double);
-        double q = sorted[(size_t)(0.98 * (m->num_steps - 1))];
-        loss_hi = q > loss_hi ? q : loss_hi;
-        q = sorted[(size_t)(0.02 * (m->num_steps - 1))];
-        loss_lo = q < loss_lo ? q : loss_lo;
-        free(sorted);
-    }
-    int have_loss = loss_hi >= loss_lo;
-    if (!have_loss)
-        loss_lo = 0, loss_hi = 1;
-    /* From 0, unless the losses stay far from it: then the axis zooms in. */
-    double lmin = 0, lmax = loss_hi > 0 ? loss_hi * 1.05 : 1, lstep = nice_step(lmax, 6);
-    if (loss_lo > 0.4 * loss_hi) {
-        double span = loss_hi - loss_lo > 1e-6 ? loss_hi - loss_lo : 1e-6;
-        lstep = nice_step(span * 1.1, 6);
-        lmin = floor((loss_lo - 0.05 * span) / lstep) * lstep;
-        lmin = lmin < 0 ? 0 : lmin;
-        lmax = loss_hi + 0.05 * span;
-    }
-    lmax = ceil(lmax / lstep - 1e-9) * lstep;
-    if (lmax <= lmin)
-        lmax = lmin + lstep;
-
-    double amin = 0, amax = 100, astep = 10;
-    if (have_acc) {
-        double span = acc_hi - acc_lo > 1 ? acc_hi - acc_lo : 1;
-        astep = nice_step(span * 1.1, 6);
-        amin = floor((acc_lo - 0.05 * span) / astep) * astep;
-        amax = ceil((acc_hi + 0.05 * span) / astep) * astep;
-        amin = amin < 0 ? 0 : amin;
-        amax = amax > 100 && acc_hi <= 100 ? 100 : amax;
-        if (amax <= amin)
-            amax = amin + astep;
-    }
-
-    panel lp = {80, 92, 420, 310, xmin, xmax, lmin, lmax, xstep, lstep, "loss", NULL, NULL, 0, 0};
-    panel ap = {610, 92, 420, 310, xmin, xmax, amin, amax, xstep, astep, "accuracy", NULL, NULL, 0, 0};
-
-    fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(out,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-            "font-family=\"%s\">\n",
-            width, height, width, height, font);
-    fprintf(out, "<title>");
-    put_escaped(out, title);
-    fprintf(out, "</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    fprintf(out, "<text x=\"%.1f\" y=\"30\" text-anchor=\"middle\" font-size=\"19\" font-weight=\"bold\" fill=\"#111\">",
-            width / 2);
-    put_escaped(out, title);
-    fprintf(out, "</text>\n");
-
-    /* The subtitle: what a reader looks for first. */
-    char summary[256] = "";
-    size_t len = 0;
-    double last_epoch = m->num_epochs ? m->epochs[m->num_epochs - 1].epoch : xmax;
-    if (m->num_epochs)
-        len += (size_t)snprintf(summary + len, sizeof summary - len, "%g epochs", last_epoch);
-    else if (m->num_steps)
-        len += (size_t)snprintf(summary + len, sizeof summary - len, "%.2f epochs, %zu steps logged",
-                                m->steps[m->num_steps - 1].epoch, m->num_steps);
-    long best = -1, last = -1;
-    for (size_t i = 0; i < m->num_epochs; i++)
-        if (!isnan(m->epochs[i].test_top1)) {
-            last = (long)i;
-            if (best < 0 || m->epochs[i].test_top1 > m->epochs[best].test_top1)
-                best = (long)i;
-        }
-    if (last >= 0)
-        len += (size_t)snprintf(summary + len, sizeof summary - len,
-                                "  \xc2\xb7  final test top-1 %.2f%%  \xc2\xb7  best %.2f%% (epoch %g)",
-                                m->epochs[last].test_top1, m->epochs[best].test_top1,
-                                m->epochs[best].epoch);
-    if (last >= 0 && !isnan(m->epochs[last].test_loss) && len < sizeof summary)
-        snprintf(summary + len, sizeof summary - len, "  \xc2\xb7  final test loss %.4f", m->epochs[last].test_loss);
-    fprintf(out, "<text x=\"%.1f\" y=\"54\" text-anchor=\"middle\" font-size=\"13\" fill=\"#555\">%s</text>\n",
-            width / 2, summary);
-
-    /* Loss panel. */
-    static const style s_step = {"step-loss", "train loss per step (smoothed)", "#5f6368", NULL, 1.4, 0};
-    static const style s_train_loss = {"train-loss", "train loss (epoch)", "#1f77b4", NULL, 2.0, 1};
-    static const style s_test_loss = {"test-loss", "test loss", "#e8710a", NULL, 2.0, 1};
-    static const style s_train_top1 = {"train-top1", "train top-1", "#1f77b4", NULL, 2.0, 1};
-    static const style s_test_top1 = {"test-top1", "test top-1", "#e8710a", NULL, 2.0, 1};
-    static const style s_test_top5 = {"test-top5", "test top-5", "#e8710a", "6 4", 1.5, 0};
-
-    axes(out, &lp, "epoch", "cross-entropy loss", "Loss", "");
-    if (!have_loss)
-        no_data(out, &lp, "no loss in the log");
-    step_series(out, &lp, m);
-    style litems[3];
-    int nl = 0;
-    if (m->num_steps)
-        litems[nl++] = s_step;
-    double lo = INFINITY, hi = -INFINITY;
-    epoch_range(m, FIELD(train_loss), 1, &lo, &hi);
-    if (hi >= lo) {
-        epoch_series(out, &lp, m, FIELD(train_loss), &s_train_loss, 1);
-        litems[nl++] = s_train_loss;
-    }
-    lo = INFINITY, hi = -INFINITY;
-    epoch_range(m, FIELD(test_loss), 1, &lo, &hi);
-    if (hi >= lo) {
-        epoch_series(out, &lp, m, FIELD(test_loss), &s_test_loss, 1);
-        litems[nl++] = s_test_loss;
-    }
-    if (nl)
-        legend(out, &lp, litems, nl, 0);
-
-    /* Accuracy panel. */
-    axes(out, &ap, "epoch", "accuracy", "Accuracy", "%");
-    style aitems[3];
-    int na = 0;
-    struct {
-        size_t offset;
-        const style *s;
-    } acc[3] = {{FIELD(train_top1), &s_train_top1}, {FIELD(test_top5), &s_test_top5}, {FIELD(test_top1), &s_test_top1}};
-    for (int i = 0; i < 3; i++) {
-        lo = INFINITY, hi = -INFINITY;
-        epoch_range(m, acc[i].offset, 1, &lo, &hi);
-        if (hi >= lo) {
-            epoch_series(out, &ap, m, acc[i].offset, acc[i].s, 1);
-            aitems[na++] = *acc[i].s;
-        }
-    }
-    if (best >= 0) { /* ring and label the best test top-1, below the point (train top-1 is usually above) */
-        double X = px(&ap, m->epochs[best].epoch), Y = py(&ap, m->epochs[best].test_top1);
-        double TX = X > ap.left + ap.width - 60 ? X - 6 : X + 6, TY = Y < ap.top + ap.height - 30 ? Y + 19 : Y - 9;
-        double TX0 = X > ap.left + ap.width - 60 ? TX - 48 : TX;
-        obstacle_line(&ap, X - 6, Y - 6, X + 6, Y + 6);
-        obstacle_line(&ap, TX0, TY - 10, TX0 + 48, TY);
-        obstacle_line(&ap, TX0, TY, TX0 + 48, TY - 10);
-        fprintf(out,
-                "<g id=\"best-test-top1\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" stroke=\"#b3261e\" "
-                "stroke-width=\"1.5\"/>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"12\" "
-                "fill=\"#b3261e\">%.2f%%</text></g>\n",
-                X, Y, TX, TY,
-                X > ap.left + ap.width - 60 ? "end" : "start", m->epochs[best].test_top1);
-    }
-    if (na)
-        legend(out, &ap, aitems, na, 1);
-    else
-        no_data(out, &ap, "no accuracy in the log yet");
-    fprintf(out, "</svg>\n");
-    free(lp.ox);
-    free(lp.oy);
-    free(ap.ox);
-    free(ap.oy);
-    return 0;
-}
 
 static int ends_with(const char *path, const char *suffix)
 {
@@ -649,15 +21,29 @@ static int ends_with(const char *path, const char *suffix)
     return n > k && strcasecmp(path + n - k, suffix) == 0;
 }
 
+/* What is drawn: one run in detail, or several side by side. */
+typedef struct plot_job {
+    const metrics *runs;
+    const char *const *labels;
+    int count;
+    const char *title;
+} plot_job;
+
+static int draw(FILE *out, const plot_job *j)
+{
+    return j->count == 1 ? plot_svg(out, &j->runs[0], j->title)
+                         : plot_compare_svg(out, j->runs, j->labels, j->count, j->title);
+}
+
 /* The plot as an SVG file at OUTPUT; 0 or 1 with the message printed. */
-static int save_svg(const char *output, const metrics *m, const char *title)
+static int save_svg(const char *output, const plot_job *j)
 {
     FILE *out = fopen(output, "w");
     if (!out) {
         fprintf(stderr, "senet plot: %s: cannot create: %s\n", output, strerror(errno));
         return 1;
     }
-    int failed = write_svg(out, m, title);
+    int failed = draw(out, j);
     failed |= ferror(out);
     failed |= fclose(out) != 0;
     if (failed) {
@@ -668,7 +54,7 @@ static int save_svg(const char *output, const metrics *m, const char *title)
 }
 
 /* The same SVG, drawn in memory, rendered to a PNG at OUTPUT. */
-static int save_png(const char *output, const metrics *m, const char *title, double scale)
+static int save_png(const char *output, const plot_job *j, double scale)
 {
     char *svg = NULL, msg[512];
     size_t len = 0;
@@ -677,7 +63,7 @@ static int save_png(const char *output, const metrics *m, const char *title, dou
         fprintf(stderr, "senet plot: out of memory\n");
         return 1;
     }
-    int failed = write_svg(out, m, title);
+    int failed = draw(out, j);
     failed |= ferror(out);
     failed |= fclose(out) != 0;
     if (failed)
@@ -692,23 +78,44 @@ static int save_png(const char *output, const metrics *m, const char *title, dou
     return failed ? 1 : 0;
 }
 
+/* A run's default name: the log's file name without .gz, .jsonl and .log,
+ * or its folder's name when that leaves "log" (runs/NAME/log.jsonl). */
+static void run_name(const char *log, char *name, size_t size)
+{
+    const char *slash = strrchr(log, '/'), *base = slash ? slash + 1 : log;
+    snprintf(name, size, "%s", base);
+    static const char *const suffixes[] = {".gz", ".jsonl", ".json", ".log"};
+    for (int i = 0; i < 4; i++)
+        if (ends_with(name, suffixes[i]))
+            name[strlen(name) - strlen(suffixes[i])] = '\0';
+    if ((strcmp(name, "log") == 0 || !*name) && slash && slash > log) {
+        const char *end = slash, *begin = slash;
+        while (begin > log && begin[-1] != '/')
+            begin--;
+        snprintf(name, size, "%.*s", (int)(end - begin), begin);
+    }
+}
+
 int cmd_plot(int argc, char **argv)
 {
-    const char *output = NULL, *title = NULL, *log = NULL;
+    const char *output = NULL, *title = NULL, *labels_text = NULL;
     double scale = 2;
     option_spec specs[] = {
         {"output", OPT_STRING, &output, "the picture to write, SVG or PNG by its extension (also -o)", "FILE"},
-        {"title", OPT_STRING, &title, "the title (default: the log's file name)", "T"},
+        {"title", OPT_STRING, &title, "the title (default: the log's file name, or the runs compared)", "T"},
+        {"labels", OPT_STRING, &labels_text, "names of the runs compared, comma-separated (default: from the paths)",
+         "A,B"},
         {"scale", OPT_FLOAT, &scale, "PNG pixels per SVG unit (2: a 2120 x 930 picture)", "S"},
     };
     const int num_specs = sizeof specs / sizeof *specs;
-    /* The log is the one positional argument; -o is --output. */
+    /* The logs are the positional arguments; -o is --output. */
     char **opts = malloc((size_t)argc * sizeof *opts);
+    const char *logs[PLOT_MAX_RUNS];
     if (!opts) {
         fprintf(stderr, "senet plot: out of memory\n");
         return 1;
     }
-    int num_opts = 0, extra = 0;
+    int num_opts = 0, num_logs = 0, extra = 0;
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "-o") == 0) {
@@ -721,24 +128,27 @@ int cmd_plot(int argc, char **argv)
                 for (int j = 0; j < num_specs; j++)
                     if (strcmp(arg + 2, specs[j].name) == 0)
                         opts[num_opts++] = argv[++i];
-        } else if (!log) {
-            log = arg;
+        } else if (num_logs < PLOT_MAX_RUNS) {
+            logs[num_logs++] = arg;
         } else {
             extra = i;
         }
     }
-    int rc = parse_options("plot", "LOG -o FILE.svg|FILE.png [--title T]", specs, num_specs, num_opts, opts, 0);
+    int rc = parse_options("plot", "LOG [LOG...] -o FILE.svg|FILE.png [--title T] [--labels A,B]", specs, num_specs,
+                           num_opts, opts, 0);
     free(opts);
     if (rc) {
         if (rc > 0)
-            printf("\nLOG: the metrics log (JSON lines) that 'senet train' writes.\n");
+            printf("\nLOG: the metrics log (JSON lines, or gzip of them) that 'senet train' writes. With several\n"
+                   "logs (up to %d) their test and train curves are drawn side by side, a colour a run.\n",
+                   PLOT_MAX_RUNS);
         return rc > 0 ? 0 : 2;
     }
     if (extra) {
-        fprintf(stderr, "senet plot: unexpected argument '%s' (one log at a time)\n", argv[extra]);
+        fprintf(stderr, "senet plot: '%s': at most %d logs at a time\n", argv[extra], PLOT_MAX_RUNS);
         return 2;
     }
-    if (!log || !output) {
+    if (!num_logs || !output) {
         fprintf(stderr, "senet plot: a log and -o FILE are required (usage: senet plot LOG -o FILE.svg|FILE.png)\n");
         return 2;
     }
@@ -751,21 +161,56 @@ int cmd_plot(int argc, char **argv)
         fprintf(stderr, "senet plot: --scale %g is out of range (0.25 to 8)\n", scale);
         return 2;
     }
-    metrics m = {0};
+    /* Labels: --labels split at commas, else from the paths. */
+    char names[PLOT_MAX_RUNS][128], given[1024] = "";
+    const char *labels[PLOT_MAX_RUNS];
+    int num_labels = 0;
+    if (labels_text) {
+        snprintf(given, sizeof given, "%s", labels_text);
+        for (char *p = given, *comma; p && num_labels < PLOT_MAX_RUNS + 1; p = comma ? comma + 1 : NULL) {
+            comma = strchr(p, ',');
+            if (comma)
+                *comma = '\0';
+            if (num_labels < PLOT_MAX_RUNS)
+                labels[num_labels] = p;
+            num_labels++;
+        }
+        if (num_labels != num_logs) {
+            fprintf(stderr, "senet plot: --labels names %d runs, but %d logs are given\n", num_labels, num_logs);
+            return 2;
+        }
+    } else {
+        for (int i = 0; i < num_logs; i++) {
+            run_name(logs[i], names[i], sizeof names[i]);
+            labels[i] = names[i];
+        }
+    }
+    metrics runs[PLOT_MAX_RUNS];
+    memset(runs, 0, sizeof runs);
     int status = 1;
-    if (read_log(log, &m))
-        goto done;
-    if (!m.num_steps && !m.num_epochs) {
-        fprintf(stderr, "senet plot: %s: no step or epoch records with an epoch and a metric\n", log);
-        goto done;
+    for (int i = 0; i < num_logs; i++) {
+        if (plot_read_log(logs[i], &runs[i]))
+            goto done;
+        if (!runs[i].num_steps && !runs[i].num_epochs) {
+            fprintf(stderr, "senet plot: %s: no step or epoch records with an epoch and a metric\n", logs[i]);
+            goto done;
+        }
     }
-    if (!title) {
-        const char *slash = strrchr(log, '/');
-        title = slash ? slash + 1 : log;
+    char compared[512];
+    if (!title && num_logs == 1) {
+        const char *slash = strrchr(logs[0], '/');
+        title = slash ? slash + 1 : logs[0];
+    } else if (!title) {
+        size_t len = 0;
+        compared[0] = '\0';
+        for (int i = 0; i < num_logs && len < sizeof compared; i++)
+            len += (size_t)snprintf(compared + len, sizeof compared - len, "%s%s", i ? " vs " : "", labels[i]);
+        title = compared;
     }
-    status = png ? save_png(output, &m, title, scale) : save_svg(output, &m, title);
+    plot_job job = {runs, labels, num_logs, title};
+    status = png ? save_png(output, &job, scale) : save_svg(output, &job);
 done:
-    free(m.steps);
-    free(m.epochs);
+    for (int i = 0; i < num_logs; i++)
+        plot_metrics_free(&runs[i]);
     return status;
 }

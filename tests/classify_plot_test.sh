@@ -229,6 +229,48 @@ expect 2 'curves.pdf: the output must end in .svg or .png' -- "$senet" plot "$lo
 expect 2 'a log and -o FILE are required' -- "$senet" plot "$log"
 expect 1 'cannot create' -- "$senet" plot "$log" -o "$tmp/no/such/dir.svg"
 
+# ---- plot of a gzip log; several logs side by side ----
+gzip -c "$log" >"$tmp/log2.jsonl.gz"
+check "plot reads a gzip log" -- "$senet" plot "$tmp/log2.jsonl.gz" -o "$tmp/gz.svg" --title 'se_resnet20 <test> & "log"'
+cmp -s "$tmp/gz.svg" "$tmp/curves.svg" && ok || fail "the gzip log's plot differs from the plain log's"
+mkdir -p "$tmp/runs/plain" "$tmp/runs/se"
+cp "$log" "$tmp/runs/se/log.jsonl"
+"$py" - "$log" "$tmp/runs/plain/log.jsonl" <<'EOF'
+import json, sys
+with open(sys.argv[2], "w") as out:
+    for line in open(sys.argv[1]):
+        if line.strip():
+            r = json.loads(line)
+            for k in ("test_top1", "train_top1"):
+                if k in r:
+                    r[k] -= 3
+            out.write(json.dumps(r) + "\n")
+EOF
+check "plot two logs" -- "$senet" plot "$tmp/runs/se/log.jsonl" "$tmp/runs/plain/log.jsonl" -o "$tmp/cmp.svg"
+check "the comparison has both runs' series, named from their paths" -- "$py" - "$tmp/cmp.svg" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+ns = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+ids = {e.get("id"): e for e in root.iter() if e.get("id")}
+for run in (1, 2):
+    for series in ("test-loss", "train-loss", "test-top1", "train-top1"):
+        assert f"run{run}-{series}" in ids, (run, series, sorted(ids))
+# 3 evaluated epochs in the test series, 6 in the train series; the runs in different colours
+assert len(ids["run1-test-top1"].find(ns + "polyline").get("points").split()) == 3
+assert len(ids["run2-train-top1"].find(ns + "polyline").get("points").split()) == 6
+colours = {ids[f"run{r}-test-top1"].find(ns + "polyline").get("stroke") for r in (1, 2)}
+assert len(colours) == 2, colours
+texts = [e.text or "" for e in root.iter(ns + "text")]
+assert "se vs plain" in texts, texts[:3]  # runs/NAME/log.jsonl is run NAME
+assert any("se 75.00%" in t and "plain 72.00%" in t for t in texts), texts[:3]
+assert sum(t == "plain" for t in texts) == 2, texts  # in both legends
+EOF
+check "plot --labels" -- "$senet" plot "$log" "$tmp/runs/plain/log.jsonl" -o "$tmp/cmp2.svg" --labels 'SE,no SE'
+grep -q '<title>SE vs no SE</title>' "$tmp/cmp2.svg" && ok || fail "--labels name the runs in the title"
+expect 2 '--labels names 1 runs, but 2 logs are given' -- "$senet" plot "$log" "$log" -o "$tmp/x.svg" --labels one
+expect 2 'at most 8 logs' -- "$senet" plot "$log" "$log" "$log" "$log" "$log" "$log" "$log" "$log" "$log" -o "$tmp/x.svg"
+
 # ---- plot as PNG: the SVG's picture, rendered (librsvg) at --scale ----
 check "plot PNG" -- "$senet" plot "$log" -o "$tmp/curves.png" --title 'se_resnet20 <test> & "log"'
 check "plot PNG --scale 1" -- "$senet" plot "$log" -o "$tmp/small.png" --scale 1 --title 'se_resnet20 <test> & "log"'
