@@ -378,6 +378,19 @@ static void subtitle(FILE *out, const char *text)
     fprintf(out, "</text>\n");
 }
 
+/* The epoch records of the best and the last test top-1 (the first of
+ * equals); -1 when no epoch was evaluated. */
+static void evaluated_epochs(const metrics *m, long *best, long *last)
+{
+    *best = *last = -1;
+    for (size_t i = 0; i < m->num_epochs; i++)
+        if (!isnan(m->epochs[i].test_top1)) {
+            *last = (long)i;
+            if (*best < 0 || m->epochs[i].test_top1 > m->epochs[*best].test_top1)
+                *best = (long)i;
+        }
+}
+
 static void free_panels(panel *lp, panel *ap)
 {
     free(lp->ox);
@@ -432,13 +445,8 @@ int plot_svg(FILE *out, const metrics *m, const char *title)
     else if (m->num_steps)
         len += (size_t)snprintf(summary + len, sizeof summary - len, "%.2f epochs, %zu steps logged",
                                 m->steps[m->num_steps - 1].epoch, m->num_steps);
-    long best = -1, last = -1;
-    for (size_t i = 0; i < m->num_epochs; i++)
-        if (!isnan(m->epochs[i].test_top1)) {
-            last = (long)i;
-            if (best < 0 || m->epochs[i].test_top1 > m->epochs[best].test_top1)
-                best = (long)i;
-        }
+    long best, last;
+    evaluated_epochs(m, &best, &last);
     if (last >= 0)
         len += (size_t)snprintf(summary + len, sizeof summary - len,
                                 "  \xc2\xb7  final test top-1 %.2f%%  \xc2\xb7  best %.2f%% (epoch %g)",
@@ -545,13 +553,8 @@ int plot_compare_svg(FILE *out, const metrics *runs, const char *const *labels, 
     size_t len = strlen(summary);
     for (int r = 0; r < count && len < sizeof summary; r++) {
         const metrics *m = &runs[r];
-        long best = -1, last = -1;
-        for (size_t i = 0; i < m->num_epochs; i++)
-            if (!isnan(m->epochs[i].test_top1)) {
-                last = (long)i;
-                if (best < 0 || m->epochs[i].test_top1 > m->epochs[best].test_top1)
-                    best = (long)i;
-            }
+        long best, last;
+        evaluated_epochs(m, &best, &last);
         const char *sep = r ? "  \xc2\xb7  " : "  ";
         if (last < 0)
             len += (size_t)snprintf(summary + len, sizeof summary - len, "%s%s -", sep, labels[r]);
