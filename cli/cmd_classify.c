@@ -11,6 +11,7 @@
 #include "class_names.h"
 #include "commands.h"
 #include "default_model.h"
+#include "image_list.h"
 #include "io/json.h"
 #include "senet_data.h"
 
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] = "[--arch A --weights W] [--top K] [--labels FILE] [--json] IMAGE...";
+static const char usage_text[] = "[--arch A --weights W] [--top K] [--labels FILE] [--json] IMAGE|FOLDER...";
 
 /* Splits argv[2..) into options (with their values) and image paths, so that
  * the shared option parser sees only options. An option that takes a value
@@ -155,7 +156,8 @@ int cmd_classify(int argc, char **argv)
     free(opts);
     if (rc) {
         if (rc > 0)
-            printf("\nImages are JPEG or PNG files. Without --weights the default model is used:\n"
+            printf("\nImages are JPEG or PNG files; a folder stands for the .jpg, .jpeg and .png files in it.\n"
+                   "Without --weights the default model is used:\n"
                    "%s (%s trained on CIFAR-10), in the current directory or beside the build one.\n",
                    DEFAULT_MODEL_FILE, DEFAULT_MODEL_ARCH);
         free(images);
@@ -166,6 +168,10 @@ int cmd_classify(int argc, char **argv)
     class_names names = {0};
     classifier c = {0};
     char default_path[4096];
+    image_list list = {0};
+    int unreadable = 0; /* folders that could not be read or held no images */
+    for (int i = 0; i < num_images; i++)
+        unreadable += image_list_add(&list, "classify", images[i]) != 0;
     if (num_images == 0) {
         fprintf(stderr, "senet classify: no image given (usage: senet classify %s)\n", usage_text);
         goto done;
@@ -229,10 +235,11 @@ int cmd_classify(int argc, char **argv)
         json_buf_int(&out, c.size);
         json_buf_puts(&out, ", \"images\": [");
     }
-    int failures = 0;
+    int failures = unreadable;
     char msg[1024], buf[32];
-    for (int i = 0; i < num_images; i++) {
-        int ok = classify_image(&c, images[i], msg, sizeof msg) == 0;
+    for (int i = 0; i < list.count; i++) {
+        const char *path = list.paths[i];
+        int ok = classify_image(&c, path, msg, sizeof msg) == 0;
         if (!ok) {
             fprintf(stderr, "senet classify: %s\n", msg);
             failures++;
@@ -241,7 +248,7 @@ int cmd_classify(int argc, char **argv)
         }
         if (json) {
             json_buf_puts(&out, i ? ", {\"path\": " : "{\"path\": ");
-            json_str(&out, images[i]);
+            json_str(&out, path);
             if (!ok) {
                 json_buf_puts(&out, ", \"error\": ");
                 json_str(&out, msg);
@@ -260,7 +267,7 @@ int cmd_classify(int argc, char **argv)
             }
             json_buf_puts(&out, "]}");
         } else if (ok) {
-            printf("%s\n", images[i]);
+            printf("%s\n", path);
             for (int t = 0; t < k; t++)
                 printf("  %.4f  %s\n", c.probs[best[t]], class_name(&names, best[t], buf, sizeof buf));
             fflush(stdout);
@@ -278,8 +285,9 @@ int cmd_classify(int argc, char **argv)
     }
     free(best);
     status = failures ? 1 : 0;
-    if (failures && num_images > 1)
-        fprintf(stderr, "senet classify: %d of %d images could not be classified\n", failures, num_images);
+    if (failures && list.count + unreadable > 1)
+        fprintf(stderr, "senet classify: %d of %d images could not be classified\n", failures,
+                list.count + unreadable);
 done:
     senet_image_free(c.img);
     senet_transform_free(c.transform);
@@ -288,6 +296,7 @@ done:
     free(c.probs);
     senet_net_free(model);
     class_names_free(&names);
+    image_list_free(&list);
     free(images);
     return status;
 }

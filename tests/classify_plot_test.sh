@@ -127,6 +127,17 @@ for i, im in enumerate(doc["images"]):
     assert np.abs(got - ref[i]).max() < 1e-3, (got, ref[i])
 EOF
 
+# ---- classify FOLDER: its .jpg/.jpeg/.png files in sorted order, not the rest ----
+mkdir -p "$tmp/album/sub" "$tmp/empty"
+cp "$ship" "$tmp/album/b.JPG"
+cp "$cat" "$tmp/album/a.jpeg"
+cp "$cat" "$tmp/album/sub/c.jpg"
+echo "not an image" >"$tmp/album/notes.txt"
+out=$("$senet" classify "${net[@]}" --top 1 "$tmp/album" 2>&1)
+[ "$(printf '%s\n' "$out" | grep -v '^  ' | tr '\n' ' ')" = "$tmp/album/a.jpeg $tmp/album/b.JPG " ] && ok ||
+  fail "classify FOLDER: $out"
+expect 1 'empty: no .jpg, .jpeg or .png images in the folder' -- "$senet" classify "${net[@]}" "$tmp/empty" "$cat"
+
 # ---- classify: errors name the file; the other images are still classified ----
 out=$("$senet" classify "${net[@]}" "$tmp/missing.jpg" "$cat" 2>&1)
 status=$?

@@ -1,0 +1,18 @@
+/* The images senet classify is given: files as named, and folders read for
+ * their JPEG and PNG files (.jpg, .jpeg, .png in any case; not hidden; not
+ * in subfolders), in sorted order. */
+#ifndef SENET_CLI_IMAGE_LIST_H
+#define SENET_CLI_IMAGE_LIST_H
+
+typedef struct image_list {
+    char **paths; /* (count), owned */
+    int count, cap;
+} image_list;
+
+/* Appends ARG, or the images of folder ARG. Returns 0, or -1 after
+ * printing a message naming ARG (an unreadable folder, one without images,
+ * no memory). */
+int image_list_add(image_list *l, const char *command, const char *arg);
+void image_list_free(image_list *l);
+
+#endif
