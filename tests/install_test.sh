@@ -2,7 +2,8 @@
 # What an embedder does with an installed senet: `cmake --install` into a
 # fresh prefix, then build against it examples/classify.c (through
 # pkg-config senet_data, shared; and statically from the .a files),
-# examples/train.c, a C++ program that includes both headers, and a C
+# examples/train.c, a CMake project that finds the package (senet::data,
+# senet::data_static), a C++ program that includes both headers, and a C
 # program that links only libsenet (which must not pull in an image codec).
 # The programs run; the installed classify example prints what the build
 # tree's prints.
@@ -59,6 +60,28 @@ fi
 # shellcheck disable=SC2046
 cc "${flags[@]}" "$src/examples/train.c" -o "$tmp/train" $(pc --cflags --libs senet_data) 2>"$tmp/cc.log" && ok ||
   fail "building examples/train.c with pkg-config senet_data: $(head -5 "$tmp/cc.log")"
+
+# A CMake project: find_package(senet), senet::data (shared) and senet::data_static.
+mkdir -p "$tmp/consumer"
+cat >"$tmp/consumer/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.16)
+project(consumer C)
+find_package(senet 0.1 REQUIRED)
+add_executable(classify ${EXAMPLE})
+target_link_libraries(classify PRIVATE senet::data m)
+add_executable(classify_static ${EXAMPLE})
+target_link_libraries(classify_static PRIVATE senet::data_static m)
+CMAKE
+if cmake -S "$tmp/consumer" -B "$tmp/consumer/build" -DCMAKE_PREFIX_PATH="$prefix" -DEXAMPLE="$src/examples/classify.c" \
+  -DCMAKE_C_FLAGS="${flags[*]}" -DCMAKE_EXE_LINKER_FLAGS="${flags[*]}" >"$tmp/cmake.log" 2>&1 &&
+  cmake --build "$tmp/consumer/build" >>"$tmp/cmake.log" 2>&1; then
+  for exe in classify classify_static; do
+    got=$("$tmp/consumer/build/$exe" se_resnet20 "$weights" "$image" 2>&1)
+    [ "$got" = "$want" ] && ok || fail "CMake consumer $exe: '$got', build tree: '$want'"
+  done
+else
+  fail "find_package(senet) and a build against it: $(tail -5 "$tmp/cmake.log")"
+fi
 
 cat >"$tmp/both.cpp" <<'CPP'
 #include <senet.h>

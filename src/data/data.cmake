@@ -29,7 +29,9 @@ target_include_directories(senet_data_shared PUBLIC $<BUILD_INTERFACE:${PROJECT_
 set_target_properties(senet_data_shared PROPERTIES OUTPUT_NAME senet_data VERSION ${PROJECT_VERSION} SOVERSION 0)
 
 configure_file(${PROJECT_SOURCE_DIR}/senet_data.pc.in ${CMAKE_BINARY_DIR}/senet_data.pc @ONLY)
-install(TARGETS senet_data senet_data_shared
+set_target_properties(senet_data PROPERTIES EXPORT_NAME data_static)
+set_target_properties(senet_data_shared PROPERTIES EXPORT_NAME data)
+install(TARGETS senet_data senet_data_shared EXPORT senetTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/include/senet_data.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
