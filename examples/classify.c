@@ -39,7 +39,7 @@ static void print_top(const double *probs, int k)
                 best = i;
         }
         shown[t] = best;
-        printf("  %d %.6f %s\n", best, probs[best], names ? names[best] : "");
+        printf("  %d %.6f%s%s\n", best, probs[best], names ? " " : "", names ? names[best] : "");
     }
 }
 
