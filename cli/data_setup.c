@@ -2,7 +2,6 @@
 #include "data_setup.h"
 
 #include "args.h"
-#include "data/image.h"
 #include "dist/dist.h"
 
 #include <stdio.h>
@@ -10,21 +9,6 @@
 
 /* Whether --augment names this pipeline. */
 static int augment_is(const data_choice *c, const char *name) { return c->augment && strcmp(c->augment, name) == 0; }
-
-/* The size of the first image of a folder: folders have no fixed size,
- * but one of small images (the CIFAR JPEG archive) is trained like CIFAR. */
-static int first_image_size(const char *command, const dataset *ds, int *h, int *w)
-{
-    image_u8 img;
-    image_init(&img);
-    int status = dataset_get(ds, 0, &img);
-    *h = img.h;
-    *w = img.w;
-    image_free(&img);
-    if (status)
-        cli_error(command, "", status);
-    return status ? -1 : 0;
-}
 
 /* The image size that decides the pipeline: the dataset's fixed size, or
  * for a folder its first image's when that is small (or --augment cifar);
@@ -34,9 +18,13 @@ static int pipeline_size(const char *command, const data_choice *c, const datase
     dataset_image_size(ds, h, w);
     if (*h > 0 || augment_is(c, "imagenet"))
         return 0;
-    int fh, fw;
-    if (first_image_size(command, ds, &fh, &fw))
+    /* A folder has no fixed size, but one of small images (the CIFAR JPEG
+     * archive) is trained like CIFAR. */
+    int fh, fw, status = dataset_first_image_size(ds, &fh, &fw);
+    if (status) {
+        cli_error(command, "", status);
         return -1;
+    }
     if (augment_is(c, "cifar") || (fh <= DATA_SMALL_IMAGE_SIDE && fw <= DATA_SMALL_IMAGE_SIDE)) {
         *h = fh;
         *w = fw;

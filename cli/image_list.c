@@ -1,12 +1,13 @@
 /* See image_list.h. */
 #include "image_list.h"
 
+#include "data/dataset.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 static int push(image_list *l, char *path)
@@ -27,20 +28,6 @@ static int push(image_list *l, char *path)
     return 0;
 }
 
-static int is_image_name(const char *name)
-{
-    static const char *const ext[] = {".jpg", ".jpeg", ".png"};
-    size_t n = strlen(name);
-    if (name[0] == '.')
-        return 0;
-    for (int i = 0; i < 3; i++) {
-        size_t k = strlen(ext[i]);
-        if (n > k && strcasecmp(name + n - k, ext[i]) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 static int compare_paths(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 int image_list_add(image_list *l, const char *command, const char *arg)
@@ -58,7 +45,7 @@ int image_list_add(image_list *l, const char *command, const char *arg)
     const char *sep = len && arg[len - 1] == '/' ? "" : "/";
     struct dirent *e;
     while (!status && (e = readdir(dir))) {
-        if (!is_image_name(e->d_name))
+        if (!dataset_is_image_name(e->d_name))
             continue;
         size_t size = len + strlen(sep) + strlen(e->d_name) + 1;
         char *path = malloc(size);

@@ -191,3 +191,17 @@ int dataset_label(const dataset *ds, int64_t index)
 }
 
 int dataset_is_unsplit(const dataset *ds) { return ds->unsplit; }
+
+int dataset_first_image_size(const dataset *ds, int *h, int *w)
+{
+    dataset_image_size(ds, h, w);
+    if (*h > 0 || ds->count == 0)
+        return SENET_OK;
+    image_u8 img;
+    image_init(&img);
+    int status = dataset_get(ds, 0, &img);
+    *h = img.h;
+    *w = img.w;
+    image_free(&img);
+    return status;
+}

@@ -52,6 +52,15 @@ const char *dataset_class_name(const dataset *ds, int i);
  * 0 x 0 for image folders, whose sizes vary. */
 void dataset_image_size(const dataset *ds, int *h, int *w);
 
+/* The size the dataset's images have: the fixed one, or (an image folder)
+ * its first image's, decoded to find out; 0 x 0 for an empty dataset. A
+ * status when that image cannot be read. */
+int dataset_first_image_size(const dataset *ds, int *h, int *w);
+
+/* Whether a file NAME is one an image folder holds: .jpg, .jpeg or .png in
+ * any case, not hidden. */
+int dataset_is_image_name(const char *name);
+
 /* Image `index` as 8-bit RGB (h, w, 3), grey expanded to 3 channels, with
  * its label in out->label. SENET_ERR_ARGUMENT for an index out of range;
  * a folder image that fails to decode is SENET_ERR_FORMAT naming the file. */

@@ -64,10 +64,11 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int has_image_extension(const char *name)
+int dataset_is_image_name(const char *name)
 {
     const char *dot = strrchr(name, '.');
-    return dot && (strcasecmp(dot, ".jpg") == 0 || strcasecmp(dot, ".jpeg") == 0 || strcasecmp(dot, ".png") == 0);
+    return name[0] != '.' &&
+           dot && (strcasecmp(dot, ".jpg") == 0 || strcasecmp(dot, ".jpeg") == 0 || strcasecmp(dot, ".png") == 0);
 }
 
 /* 1 for a folder, 0 for a regular file, -1 for anything else. */
@@ -97,7 +98,7 @@ static int list_dir(const char *dir, int want_dirs, name_list *out)
     while (status == SENET_OK && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        if (!want_dirs && !has_image_extension(e->d_name))
+        if (!want_dirs && !dataset_is_image_name(e->d_name))
             continue;
         if (entry_kind(dir, e) == (want_dirs ? 1 : 0))
             status = names_add(out, e->d_name);

@@ -10,21 +10,6 @@ struct senet_loader {
     loader *impl;
 };
 
-/* The dataset's image size: its fixed one, else (a folder) its first image's. */
-static int first_image_size(const dataset *ds, int *h, int *w)
-{
-    dataset_image_size(ds, h, w);
-    if (*h > 0 || dataset_count(ds) == 0)
-        return SENET_OK;
-    image_u8 img;
-    image_init(&img);
-    int status = dataset_get(ds, 0, &img);
-    *h = img.h;
-    *w = img.w;
-    image_free(&img);
-    return status;
-}
-
 int senet_loader_create(const senet_dataset *ds, const senet_transform *t, int batch_size, uint64_t seed,
                         int shuffle, int drop_last, senet_loader **out)
 {
@@ -33,7 +18,7 @@ int senet_loader_create(const senet_dataset *ds, const senet_transform *t, int b
     *out = malloc(sizeof **out);
     if (!*out)
         return senet_fail(SENET_ERR_NOMEM, "no memory for a loader");
-    int h, w, status = first_image_size(ds->reader, &h, &w);
+    int h, w, status = dataset_first_image_size(ds->reader, &h, &w);
     preprocess p = *public_transform_pipeline(t, h, w);
     int out_h, out_w;
     if (!status)

@@ -70,16 +70,12 @@ const preprocess *public_transform_pipeline(const senet_transform *t, int h, int
     return side && h == side && w == side ? &t->exact : &t->pipeline;
 }
 
-static const preprocess *pipeline_for(const senet_transform *t, const senet_image *img)
-{
-    return public_transform_pipeline(t, img->u8.h, img->u8.w);
-}
 
 int senet_transform_output_size(const senet_transform *t, const senet_image *img, int *h, int *w)
 {
     if (!t || !img || !h || !w)
         return senet_fail(SENET_ERR_ARGUMENT, "senet_transform_output_size: NULL argument");
-    return preprocess_output_size(pipeline_for(t, img), img->u8.h, img->u8.w, h, w);
+    return preprocess_output_size(public_transform_pipeline(t, img->u8.h, img->u8.w), img->u8.h, img->u8.w, h, w);
 }
 
 int senet_transform_apply(const senet_transform *t, const senet_image *img, uint64_t seed, float *out,
@@ -94,5 +90,5 @@ int senet_transform_apply(const senet_transform *t, const senet_image *img, uint
                           w, capacity);
     rng r;
     rng_seed(&r, seed);
-    return preprocess_apply(pipeline_for(t, img), &img->u8, &r, out);
+    return preprocess_apply(public_transform_pipeline(t, img->u8.h, img->u8.w), &img->u8, &r, out);
 }
