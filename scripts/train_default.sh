@@ -5,13 +5,13 @@
 # images of ../shared/data/cifar10-jpeg.tar.gz, evaluated on its 10,000 test
 # images every epoch.
 #
-#   bash scripts/train_default.sh [ARCH] [--epochs E] [--threads T] [--max-hours H]
+#   bash scripts/train_default.sh [ARCH] [--epochs E] [--threads T] [--max-hours H] [--out DIR]
 #
 # ARCH: se_resnet20 (default) or resnet20, the plain baseline trained with
 # the identical recipe for the README's comparison. --epochs shortens the
 # cosine schedule (the committed models used --epochs 25, see README);
 # --threads fixes the thread count, which with the seed makes the run
-# bit-reproducible. The run lives in runs/default-ARCH-EEPOCHS and
+# bit-reproducible. The run lives in DIR (default runs/default-ARCH-EEPOCHS) and
 # checkpoints every epoch; running the script again
 # resumes it, so the 180 epochs can be spread over several sessions
 # (--max-hours stops cleanly, with a checkpoint, after about H hours).
@@ -20,6 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 arch=se_resnet20
 max_hours=""
+out=""
 epochs=180
 threads=""
 while [ $# -gt 0 ]; do
@@ -27,14 +28,15 @@ while [ $# -gt 0 ]; do
     --max-hours) max_hours="$2"; shift 2 ;;
     --epochs) epochs="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
     se_resnet20|resnet20) arch="$1"; shift ;;
-    *) echo "usage: bash scripts/train_default.sh [se_resnet20|resnet20] [--epochs E] [--threads T] [--max-hours H]" >&2; exit 2 ;;
+    *) echo "usage: bash scripts/train_default.sh [se_resnet20|resnet20] [--epochs E] [--threads T] [--max-hours H] [--out DIR]" >&2; exit 2 ;;
   esac
 done
 batch=128
 archive=${SENET_CIFAR_ARCHIVE:-../shared/data/cifar10-jpeg.tar.gz}
 data=build/cifar10
-out=runs/default-$arch-${epochs}ep
+out=${out:-runs/default-$arch-${epochs}ep}
 
 make -s >/dev/null
 if [ ! -d "$data/test" ]; then

@@ -7,6 +7,8 @@
 # training binary, and kernels changed since (Winograd, summation order)
 # may flip an image whose two best classes are within rounding. The default
 # model is found the way users find it: `senet eval` without --weights.
+# Then PyTorch loads both files and must measure the README's top-1 too
+# (default_model_torch.py).
 # Usage: default_model_test.sh path/to/senet path/to/cifar10-jpeg.tar.gz
 set -u
 senet=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -58,5 +60,12 @@ for arch in se_resnet20 resnet20; do
     ok "$arch training log ends within 0.1 of the README's top-1" ||
     fail "$arch: training log '$logged' against README '$stated'"
 done
+
+# The same files in PyTorch: strict load, and the README's top-1 within 0.1.
+torch_out=$("$py" "$root/tests/default_model_torch.py" "$tmp/test" "$root" 2>&1)
+printf '%s\n' "$torch_out" | grep -v ' passed, .* failed$'
+passed=$((passed + $(printf '%s\n' "$torch_out" | grep -c '^ok: ')))
+failed=$((failed + $(printf '%s\n' "$torch_out" | grep -c '^FAIL: ')))
+printf '%s\n' "$torch_out" | grep -q '^2 passed, 0 failed$' || fail "PyTorch's evaluation did not pass both models"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
