@@ -9,7 +9,7 @@
 #
 # ARCH: se_resnet20 (default) or resnet20, the plain baseline trained with
 # the identical recipe for the README's comparison. --epochs shortens the
-# cosine schedule (the committed models used --epochs 25, see README);
+# cosine schedule (the committed models used --epochs 40, see README);
 # --threads fixes the thread count, which with the seed makes the run
 # bit-reproducible. The run lives in DIR (default runs/default-ARCH-EEPOCHS) and
 # checkpoints every epoch; running the script again
