@@ -62,7 +62,8 @@ for arch in se_resnet20 resnet20; do
 done
 
 # The same files in PyTorch: strict load, and the README's top-1 within 0.1.
-torch_out=$("$py" "$root/tests/default_model_torch.py" "$tmp/test" "$root" 2>&1)
+torch_out=$("$py" "$root/tests/default_model_torch.py" "$tmp/test" "$root" \
+  "se_resnet20=$(readme_top1 se_resnet20)" "resnet20=$(readme_top1 resnet20)" 2>&1)
 printf '%s\n' "$torch_out" | grep -v ' passed, .* failed$'
 passed=$((passed + $(printf '%s\n' "$torch_out" | grep -c '^ok: ')))
 failed=$((failed + $(printf '%s\n' "$torch_out" | grep -c '^FAIL: ')))
