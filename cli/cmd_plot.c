@@ -7,19 +7,11 @@
 #include "args.h"
 #include "commands.h"
 #include "plot.h"
-#include "plot_png.h"
+#include "plot_file.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-static int ends_with(const char *path, const char *suffix)
-{
-    size_t n = strlen(path), k = strlen(suffix);
-    return n > k && strcasecmp(path + n - k, suffix) == 0;
-}
 
 /* What is drawn: one run in detail, or several side by side. */
 typedef struct plot_job {
@@ -29,53 +21,11 @@ typedef struct plot_job {
     const char *title;
 } plot_job;
 
-static int draw(FILE *out, const plot_job *j)
+static int draw(FILE *out, const void *ctx)
 {
+    const plot_job *j = ctx;
     return j->count == 1 ? plot_svg(out, &j->runs[0], j->title)
                          : plot_compare_svg(out, j->runs, j->labels, j->count, j->title);
-}
-
-/* The plot as an SVG file at OUTPUT; 0 or 1 with the message printed. */
-static int save_svg(const char *output, const plot_job *j)
-{
-    FILE *out = fopen(output, "w");
-    if (!out) {
-        fprintf(stderr, "senet plot: %s: cannot create: %s\n", output, strerror(errno));
-        return 1;
-    }
-    int failed = draw(out, j);
-    failed |= ferror(out);
-    failed |= fclose(out) != 0;
-    if (failed) {
-        fprintf(stderr, "senet plot: %s: write failed\n", output);
-        remove(output);
-    }
-    return failed ? 1 : 0;
-}
-
-/* The same SVG, drawn in memory, rendered to a PNG at OUTPUT. */
-static int save_png(const char *output, const plot_job *j, double scale)
-{
-    char *svg = NULL, msg[512];
-    size_t len = 0;
-    FILE *out = open_memstream(&svg, &len);
-    if (!out) {
-        fprintf(stderr, "senet plot: out of memory\n");
-        return 1;
-    }
-    int failed = draw(out, j);
-    failed |= ferror(out);
-    failed |= fclose(out) != 0;
-    if (failed)
-        snprintf(msg, sizeof msg, "out of memory for the plot");
-    else
-        failed = plot_png_write(svg, len, scale, output, msg, sizeof msg) != 0;
-    free(svg);
-    if (failed) {
-        fprintf(stderr, "senet plot: %s: %s\n", output, msg);
-        remove(output);
-    }
-    return failed ? 1 : 0;
 }
 
 /* A run's default name: the log's file name without .gz, .jsonl and .log,
@@ -86,7 +36,7 @@ static void run_name(const char *log, char *name, size_t size)
     snprintf(name, size, "%s", base);
     static const char *const suffixes[] = {".gz", ".jsonl", ".json", ".log"};
     for (int i = 0; i < 4; i++)
-        if (ends_with(name, suffixes[i]))
+        if (path_ends_with(name, suffixes[i]))
             name[strlen(name) - strlen(suffixes[i])] = '\0';
     if ((strcmp(name, "log") == 0 || !*name) && slash && slash > log) {
         const char *end = slash, *begin = slash;
@@ -152,11 +102,8 @@ int cmd_plot(int argc, char **argv)
         fprintf(stderr, "senet plot: a log and -o FILE are required (usage: senet plot LOG -o FILE.svg|FILE.png)\n");
         return 2;
     }
-    int png = ends_with(output, ".png");
-    if (!png && !ends_with(output, ".svg")) {
-        fprintf(stderr, "senet plot: %s: the output must end in .svg or .png\n", output);
+    if (plot_check_output("plot", output))
         return 2;
-    }
     if (!(scale >= 0.25 && scale <= 8)) {
         fprintf(stderr, "senet plot: --scale %g is out of range (0.25 to 8)\n", scale);
         return 2;
@@ -208,7 +155,7 @@ int cmd_plot(int argc, char **argv)
         title = compared;
     }
     plot_job job = {runs, labels, num_logs, title};
-    status = png ? save_png(output, &job, scale) : save_svg(output, &job);
+    status = plot_write_file("plot", output, draw, &job, scale);
 done:
     for (int i = 0; i < num_logs; i++)
         plot_metrics_free(&runs[i]);

@@ -2,6 +2,7 @@
  * accuracy against epoch, as a self-contained SVG whose elements carry ids
  * (the series, legends, axes) for tests and for styling. */
 #include "plot.h"
+#include "svg_draw.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -10,130 +11,11 @@
 #include <string.h>
 
 
-typedef struct panel {
-    double left, top, width, height;  /* the plot area in SVG units */
-    double xmin, xmax, ymin, ymax;    /* data range */
-    double xstep, ystep;              /* tick spacing */
-    const char *id;
-    double *ox, *oy;                  /* (on) points of what is drawn, for placing the legend */
-    size_t on, ocap;
-} panel;
-
-/* Records the segment (x0, y0)-(x1, y1), in SVG units, as points about 3
- * units apart. An allocation failure only costs the legend its placement. */
-static void obstacle_line(panel *p, double x0, double y0, double x1, double y1)
-{
-    double len = hypot(x1 - x0, y1 - y0);
-    int n = len < 3 ? 1 : (int)(len / 3) + 1;
-    if (p->on + (size_t)n + 1 > p->ocap) {
-        size_t cap = (p->on + (size_t)n + 1) * 2;
-        double *x = realloc(p->ox, cap * sizeof *x);
-        if (x)
-            p->ox = x;
-        double *y = realloc(p->oy, cap * sizeof *y);
-        if (y)
-            p->oy = y;
-        if (!x || !y)
-            return;
-        p->ocap = cap;
-    }
-    for (int i = 0; i <= n; i++) {
-        p->ox[p->on] = x0 + (x1 - x0) * i / n;
-        p->oy[p->on++] = y0 + (y1 - y0) * i / n;
-    }
-}
-
-static double px(const panel *p, double x)
-{
-    return p->left + (x - p->xmin) / (p->xmax - p->xmin) * p->width;
-}
-
-static double py(const panel *p, double y)
-{
-    return p->top + p->height - (y - p->ymin) / (p->ymax - p->ymin) * p->height;
-}
-
-/* A 1-2-5 step that divides range into about `target` intervals. */
-static double nice_step(double range, int target)
-{
-    if (!(range > 0))
-        return 1;
-    double raw = range / target, mag = pow(10, floor(log10(raw))), f = raw / mag;
-    return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
-}
-
-static int decimals(double step)
-{
-    int d = (int)-floor(log10(step) + 1e-9);
-    return d < 0 ? 0 : d > 6 ? 6 : d;
-}
-
-static void put_escaped(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t')
-                fputc(*s, out);
-        }
-    }
-}
-
-static const char font[] = "DejaVu Sans, Helvetica, Arial, sans-serif";
-
-static void axes(FILE *out, const panel *p, const char *xlabel, const char *ylabel, const char *title,
-                 const char *yunit)
-{
-    fprintf(out, "<g id=\"%s-axes\" font-size=\"12\" fill=\"#333\">\n", p->id);
-    fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fafafa\" stroke=\"none\"/>\n",
-            p->left, p->top, p->width, p->height);
-    int xd = decimals(p->xstep), yd = decimals(p->ystep);
-    for (double x = ceil(p->xmin / p->xstep - 1e-9) * p->xstep; x <= p->xmax + 1e-9 * p->xstep; x += p->xstep) {
-        double X = px(p, x);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>\n", X, p->top, X,
-                p->top + p->height);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", X,
-                p->top + p->height, X, p->top + p->height + 5);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.*f</text>\n", X, p->top + p->height + 19,
-                xd, fabs(x) < 1e-12 ? 0.0 : x);
-    }
-    for (double y = ceil(p->ymin / p->ystep - 1e-9) * p->ystep; y <= p->ymax + 1e-9 * p->ystep; y += p->ystep) {
-        double Y = py(p, y);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>\n", p->left, Y,
-                p->left + p->width, Y);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", p->left - 5, Y,
-                p->left, Y);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.*f%s</text>\n", p->left - 8, Y + 4, yd,
-                fabs(y) < 1e-12 ? 0.0 : y, yunit);
-    }
-    fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n",
-            p->left, p->top, p->width, p->height);
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\">%s</text>\n",
-            p->left + p->width / 2, p->top + p->height + 38, xlabel);
-    fprintf(out,
-            "<text transform=\"translate(%.1f %.1f) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">%s</text>\n",
-            p->left - 50, p->top + p->height / 2, ylabel);
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">%s</text>\n",
-            p->left + p->width / 2, p->top - 10, title);
-    fprintf(out, "</g>\n");
-    fprintf(out, "<clipPath id=\"%s-clip\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/></clipPath>\n",
-            p->id, p->left, p->top, p->width, p->height);
-}
-
-typedef struct style {
-    const char *id, *label, *color, *dash;
-    double width;
-    int markers;  /* 1: full-size point markers and one in the legend (0: small ones) */
-} style;
 
 /* One per-epoch series: a line through the epochs that have the value (a
  * log evaluating every few epochs leaves gaps, which the line bridges), with
  * markers when there are few points. */
-static void epoch_series(FILE *out, panel *p, const metrics *m, size_t offset, const style *s, double scale)
+static void epoch_series(FILE *out, svg_panel *p, const metrics *m, size_t offset, const svg_style *s, double scale)
 {
     fprintf(out, "<g id=\"%s\" clip-path=\"url(#%s-clip)\">\n", s->id, p->id);
     fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\" stroke-linejoin=\"round\"%s%s%s points=\"",
@@ -143,9 +25,9 @@ static void epoch_series(FILE *out, panel *p, const metrics *m, size_t offset, c
     for (size_t i = 0; i < m->num_epochs; i++) {
         double v = *(const double *)((const char *)&m->epochs[i] + offset) * scale;
         if (!isnan(v)) {
-            double X = px(p, m->epochs[i].epoch), Y = py(p, v);
+            double X = svg_px(p, m->epochs[i].epoch), Y = svg_py(p, v);
             fprintf(out, "%s%.1f,%.1f", points ? " " : "", X, Y);
-            obstacle_line(p, points ? X0 : X, points ? Y0 : Y, X, Y);
+            svg_obstacle_line(p, points ? X0 : X, points ? Y0 : Y, X, Y);
             X0 = X, Y0 = Y;
             points++;
         }
@@ -156,7 +38,7 @@ static void epoch_series(FILE *out, panel *p, const metrics *m, size_t offset, c
             double v = *(const double *)((const char *)&m->epochs[i] + offset) * scale;
             if (!isnan(v))
                 fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" stroke=\"white\" stroke-width=\"0.8\"/>\n",
-                        px(p, m->epochs[i].epoch), py(p, v), s->markers ? 2.6 : 2.0, s->color);
+                        svg_px(p, m->epochs[i].epoch), svg_py(p, v), s->markers ? 2.6 : 2.0, s->color);
         }
     fprintf(out, "</g>\n");
 }
@@ -164,7 +46,7 @@ static void epoch_series(FILE *out, panel *p, const metrics *m, size_t offset, c
 /* The per-step loss: the spread within each pixel-wide bucket as a light
  * band (or the raw line when the steps are few) and an exponential moving
  * average over 1/50 of the run (at least 10 points, or 1/10 of a short run), bias-corrected as TensorBoard's. */
-static void step_series(FILE *out, panel *p, const metrics *m)
+static void step_series(FILE *out, svg_panel *p, const metrics *m)
 {
     size_t n = m->num_steps;
     if (!n)
@@ -195,21 +77,21 @@ static void step_series(FILE *out, panel *p, const metrics *m)
     if (buckets < n) {
         fprintf(out, "<polygon fill=\"#9aa0a6\" fill-opacity=\"0.35\" stroke=\"none\" points=\"");
         for (size_t b = 0; b < buckets; b++)
-            fprintf(out, "%.1f,%.1f ", px(p, xs[b]), py(p, hi[b]));
+            fprintf(out, "%.1f,%.1f ", svg_px(p, xs[b]), svg_py(p, hi[b]));
         for (size_t b = buckets; b-- > 0;)
-            fprintf(out, "%.1f,%.1f ", px(p, xs[b]), py(p, lo[b]));
+            fprintf(out, "%.1f,%.1f ", svg_px(p, xs[b]), svg_py(p, lo[b]));
         fprintf(out, "\"/>\n");
     } else {
         fprintf(out, "<polyline fill=\"none\" stroke=\"#9aa0a6\" stroke-opacity=\"0.6\" stroke-width=\"0.8\" points=\"");
         for (size_t b = 0; b < buckets; b++)
-            fprintf(out, "%.1f,%.1f ", px(p, xs[b]), py(p, lo[b]));
+            fprintf(out, "%.1f,%.1f ", svg_px(p, xs[b]), svg_py(p, lo[b]));
         fprintf(out, "\"/>\n");
     }
     fprintf(out, "<polyline id=\"step-loss-smoothed\" fill=\"none\" stroke=\"#5f6368\" stroke-width=\"1.4\" points=\"");
     for (size_t b = 0; b < buckets; b++) {
-        fprintf(out, "%.1f,%.1f ", px(p, xs[b]), py(p, ema[b]));
-        obstacle_line(p, px(p, xs[b ? b - 1 : 0]), py(p, lo[b ? b - 1 : 0]), px(p, xs[b]), py(p, lo[b]));
-        obstacle_line(p, px(p, xs[b ? b - 1 : 0]), py(p, hi[b ? b - 1 : 0]), px(p, xs[b]), py(p, hi[b]));
+        fprintf(out, "%.1f,%.1f ", svg_px(p, xs[b]), svg_py(p, ema[b]));
+        svg_obstacle_line(p, svg_px(p, xs[b ? b - 1 : 0]), svg_py(p, lo[b ? b - 1 : 0]), svg_px(p, xs[b]), svg_py(p, lo[b]));
+        svg_obstacle_line(p, svg_px(p, xs[b ? b - 1 : 0]), svg_py(p, hi[b ? b - 1 : 0]), svg_px(p, xs[b]), svg_py(p, hi[b]));
     }
     fprintf(out, "\"/>\n</g>\n");
 done:
@@ -219,59 +101,6 @@ done:
     free(ema);
 }
 
-/* A legend box inside the panel, at the corner (or the middle of the top
- * or bottom edge) that covers the fewest drawn points; ties go to the
- * earlier place in the order: top right first, or bottom right first when
- * bottom is set (accuracy rises, so its bottom right is usually empty). */
-static void legend(FILE *out, const panel *p, const style *items, int count, int bottom)
-{
-    double w = 0, h = 8 + 18.0 * count;
-    for (int i = 0; i < count; i++) {
-        double tw = 36 + 6.6 * strlen(items[i].label);
-        w = tw > w ? tw : w;
-    }
-    double xs[3] = {p->left + p->width - w - 10, p->left + 10, p->left + (p->width - w) / 2};
-    double ys[2] = {p->top + 10, p->top + p->height - h - 10};
-    double x = xs[0], y = ys[bottom ? 1 : 0];
-    size_t fewest = (size_t)-1;
-    for (int c = 0; c < 6; c++) {
-        double cx = xs[c / 2], cy = ys[(c % 2) ^ (bottom ? 1 : 0)];
-        size_t covered = 0;
-        for (size_t i = 0; i < p->on; i++)
-            covered += p->ox[i] > cx - 4 && p->ox[i] < cx + w + 4 && p->oy[i] > cy - 4 && p->oy[i] < cy + h + 4;
-        if (covered < fewest) {
-            fewest = covered;
-            x = cx;
-            y = cy;
-        }
-    }
-    fprintf(out, "<g id=\"%s-legend\" font-size=\"12\" fill=\"#222\">\n", p->id);
-    fprintf(out,
-            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"3\" fill=\"white\" fill-opacity=\"0.9\" "
-            "stroke=\"#ccc\"/>\n",
-            x, y, w, h);
-    for (int i = 0; i < count; i++) {
-        double ly = y + 15 + 18.0 * i;
-        if (strcmp(items[i].id, "step-loss") == 0)
-            fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"22\" height=\"8\" fill=\"#9aa0a6\" fill-opacity=\"0.35\"/>\n",
-                    x + 8, ly - 8);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%.1f\"%s%s%s/>\n",
-                x + 8, ly - 4, x + 30, ly - 4, items[i].color, items[i].width, items[i].dash ? " stroke-dasharray=\"" : "",
-                items[i].dash ? items[i].dash : "", items[i].dash ? "\"" : "");
-        if (items[i].markers)
-            fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\"/>\n", x + 19, ly - 4, items[i].color);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x + 36, ly);
-        put_escaped(out, items[i].label);
-        fprintf(out, "</text>\n");
-    }
-    fprintf(out, "</g>\n");
-}
-
-static void no_data(FILE *out, const panel *p, const char *what)
-{
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\" fill=\"#888\">%s</text>\n",
-            p->left + p->width / 2, p->top + p->height / 2, what);
-}
 
 /* The range [lo, hi] of the values at `offset` in the epoch records, times scale. */
 static void epoch_range(const metrics *m, size_t offset, double scale, double *lo, double *hi)
@@ -313,7 +142,7 @@ static void epoch_axis(const metrics *runs, int count, double *xmin, double *xma
     }
     if (*xmax <= *xmin)
         *xmax = *xmin + 1;
-    *xstep = nice_step(*xmax - *xmin, 8);
+    *xstep = svg_nice_step(*xmax - *xmin, 8);
     *xmax = ceil(*xmax / *xstep - 1e-9) * *xstep;
     *xmin = floor(*xmin / *xstep + 1e-9) * *xstep;
 }
@@ -321,15 +150,15 @@ static void epoch_axis(const metrics *runs, int count, double *xmin, double *xma
 /* The two panels side by side, their y ranges from the values' ranges:
  * loss from 0, unless the losses stay far from it (then the axis zooms in);
  * accuracy around its values, within 0-100%. */
-static void make_panels(panel *lp, panel *ap, double xmin, double xmax, double xstep, int have_loss, double loss_lo,
+static void make_panels(svg_panel *lp, svg_panel *ap, double xmin, double xmax, double xstep, int have_loss, double loss_lo,
                         double loss_hi, int have_acc, double acc_lo, double acc_hi)
 {
     if (!have_loss)
         loss_lo = 0, loss_hi = 1;
-    double lmin = 0, lmax = loss_hi > 0 ? loss_hi * 1.05 : 1, lstep = nice_step(lmax, 6);
+    double lmin = 0, lmax = loss_hi > 0 ? loss_hi * 1.05 : 1, lstep = svg_nice_step(lmax, 6);
     if (loss_lo > 0.4 * loss_hi) {
         double span = loss_hi - loss_lo > 1e-6 ? loss_hi - loss_lo : 1e-6;
-        lstep = nice_step(span * 1.1, 6);
+        lstep = svg_nice_step(span * 1.1, 6);
         lmin = floor((loss_lo - 0.05 * span) / lstep) * lstep;
         lmin = lmin < 0 ? 0 : lmin;
         lmax = loss_hi + 0.05 * span;
@@ -341,7 +170,7 @@ static void make_panels(panel *lp, panel *ap, double xmin, double xmax, double x
     double amin = 0, amax = 100, astep = 10;
     if (have_acc) {
         double span = acc_hi - acc_lo > 1 ? acc_hi - acc_lo : 1;
-        astep = nice_step(span * 1.1, 6);
+        astep = svg_nice_step(span * 1.1, 6);
         amin = floor((acc_lo - 0.05 * span) / astep) * astep;
         amax = ceil((acc_hi + 0.05 * span) / astep) * astep;
         amin = amin < 0 ? 0 : amin;
@@ -349,34 +178,10 @@ static void make_panels(panel *lp, panel *ap, double xmin, double xmax, double x
         if (amax <= amin)
             amax = amin + astep;
     }
-    *lp = (panel){80, 92, 420, 310, xmin, xmax, lmin, lmax, xstep, lstep, "loss", NULL, NULL, 0, 0};
-    *ap = (panel){610, 92, 420, 310, xmin, xmax, amin, amax, xstep, astep, "accuracy", NULL, NULL, 0, 0};
+    *lp = (svg_panel){80, 92, 420, 310, xmin, xmax, lmin, lmax, xstep, lstep, "loss", NULL, NULL, 0, 0};
+    *ap = (svg_panel){610, 92, 420, 310, xmin, xmax, amin, amax, xstep, astep, "accuracy", NULL, NULL, 0, 0};
 }
 
-/* The document's start: the SVG element, white ground, the title. */
-static void svg_begin(FILE *out, const char *title)
-{
-    fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(out,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-            "font-family=\"%s\">\n",
-            WIDTH, HEIGHT, WIDTH, HEIGHT, font);
-    fprintf(out, "<title>");
-    put_escaped(out, title);
-    fprintf(out, "</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    fprintf(out, "<text x=\"%.1f\" y=\"30\" text-anchor=\"middle\" font-size=\"19\" font-weight=\"bold\" fill=\"#111\">",
-            WIDTH / 2);
-    put_escaped(out, title);
-    fprintf(out, "</text>\n");
-}
-
-/* The line under the title: what a reader looks for first. */
-static void subtitle(FILE *out, const char *text)
-{
-    fprintf(out, "<text x=\"%.1f\" y=\"54\" text-anchor=\"middle\" font-size=\"13\" fill=\"#555\">", WIDTH / 2);
-    put_escaped(out, text);
-    fprintf(out, "</text>\n");
-}
 
 /* The epoch records of the best and the last test top-1 (the first of
  * equals); -1 when no epoch was evaluated. */
@@ -391,7 +196,7 @@ static void evaluated_epochs(const metrics *m, long *best, long *last)
         }
 }
 
-static void free_panels(panel *lp, panel *ap)
+static void free_panels(svg_panel *lp, svg_panel *ap)
 {
     free(lp->ox);
     free(lp->oy);
@@ -432,9 +237,9 @@ int plot_svg(FILE *out, const metrics *m, const char *title)
         free(sorted);
     }
     int have_loss = loss_hi >= loss_lo;
-    panel lp, ap;
+    svg_panel lp, ap;
     make_panels(&lp, &ap, xmin, xmax, xstep, have_loss, loss_lo, loss_hi, have_acc, acc_lo, acc_hi);
-    svg_begin(out, title);
+    svg_begin(out, WIDTH, HEIGHT, title);
 
     /* The subtitle: what a reader looks for first. */
     char summary[256] = "";
@@ -454,21 +259,21 @@ int plot_svg(FILE *out, const metrics *m, const char *title)
                                 m->epochs[best].epoch);
     if (last >= 0 && !isnan(m->epochs[last].test_loss) && len < sizeof summary)
         snprintf(summary + len, sizeof summary - len, "  \xc2\xb7  final test loss %.4f", m->epochs[last].test_loss);
-    subtitle(out, summary);
+    svg_subtitle(out, WIDTH, summary);
 
     /* Loss panel. */
-    static const style s_step = {"step-loss", "train loss per step (smoothed)", "#5f6368", NULL, 1.4, 0};
-    static const style s_train_loss = {"train-loss", "train loss (epoch)", "#1f77b4", NULL, 2.0, 1};
-    static const style s_test_loss = {"test-loss", "test loss", "#e8710a", NULL, 2.0, 1};
-    static const style s_train_top1 = {"train-top1", "train top-1", "#1f77b4", NULL, 2.0, 1};
-    static const style s_test_top1 = {"test-top1", "test top-1", "#e8710a", NULL, 2.0, 1};
-    static const style s_test_top5 = {"test-top5", "test top-5", "#e8710a", "6 4", 1.5, 0};
+    static const svg_style s_step = {"step-loss", "train loss per step (smoothed)", "#5f6368", NULL, 1.4, 0};
+    static const svg_style s_train_loss = {"train-loss", "train loss (epoch)", "#1f77b4", NULL, 2.0, 1};
+    static const svg_style s_test_loss = {"test-loss", "test loss", "#e8710a", NULL, 2.0, 1};
+    static const svg_style s_train_top1 = {"train-top1", "train top-1", "#1f77b4", NULL, 2.0, 1};
+    static const svg_style s_test_top1 = {"test-top1", "test top-1", "#e8710a", NULL, 2.0, 1};
+    static const svg_style s_test_top5 = {"test-top5", "test top-5", "#e8710a", "6 4", 1.5, 0};
 
-    axes(out, &lp, "epoch", "cross-entropy loss", "Loss", "");
+    svg_axes(out, &lp, "epoch", "cross-entropy loss", "Loss", "");
     if (!have_loss)
-        no_data(out, &lp, "no loss in the log");
+        svg_no_data(out, &lp, "no loss in the log");
     step_series(out, &lp, m);
-    style litems[3];
+    svg_style litems[3];
     int nl = 0;
     if (m->num_steps)
         litems[nl++] = s_step;
@@ -485,15 +290,15 @@ int plot_svg(FILE *out, const metrics *m, const char *title)
         litems[nl++] = s_test_loss;
     }
     if (nl)
-        legend(out, &lp, litems, nl, 0);
+        svg_legend(out, &lp, litems, nl, 0);
 
     /* Accuracy panel. */
-    axes(out, &ap, "epoch", "accuracy", "Accuracy", "%");
-    style aitems[3];
+    svg_axes(out, &ap, "epoch", "accuracy", "Accuracy", "%");
+    svg_style aitems[3];
     int na = 0;
     struct {
         size_t offset;
-        const style *s;
+        const svg_style *s;
     } acc[3] = {{FIELD(train_top1), &s_train_top1}, {FIELD(test_top5), &s_test_top5}, {FIELD(test_top1), &s_test_top1}};
     for (int i = 0; i < 3; i++) {
         lo = INFINITY, hi = -INFINITY;
@@ -504,12 +309,12 @@ int plot_svg(FILE *out, const metrics *m, const char *title)
         }
     }
     if (best >= 0) { /* ring and label the best test top-1, below the point (train top-1 is usually above) */
-        double X = px(&ap, m->epochs[best].epoch), Y = py(&ap, m->epochs[best].test_top1);
+        double X = svg_px(&ap, m->epochs[best].epoch), Y = svg_py(&ap, m->epochs[best].test_top1);
         double TX = X > ap.left + ap.width - 60 ? X - 6 : X + 6, TY = Y < ap.top + ap.height - 30 ? Y + 19 : Y - 9;
         double TX0 = X > ap.left + ap.width - 60 ? TX - 48 : TX;
-        obstacle_line(&ap, X - 6, Y - 6, X + 6, Y + 6);
-        obstacle_line(&ap, TX0, TY - 10, TX0 + 48, TY);
-        obstacle_line(&ap, TX0, TY, TX0 + 48, TY - 10);
+        svg_obstacle_line(&ap, X - 6, Y - 6, X + 6, Y + 6);
+        svg_obstacle_line(&ap, TX0, TY - 10, TX0 + 48, TY);
+        svg_obstacle_line(&ap, TX0, TY, TX0 + 48, TY - 10);
         fprintf(out,
                 "<g id=\"best-test-top1\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" stroke=\"#b3261e\" "
                 "stroke-width=\"1.5\"/>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"12\" "
@@ -518,9 +323,9 @@ int plot_svg(FILE *out, const metrics *m, const char *title)
                 X > ap.left + ap.width - 60 ? "end" : "start", m->epochs[best].test_top1);
     }
     if (na)
-        legend(out, &ap, aitems, na, 1);
+        svg_legend(out, &ap, aitems, na, 1);
     else
-        no_data(out, &ap, "no accuracy in the log yet");
+        svg_no_data(out, &ap, "no accuracy in the log yet");
     fprintf(out, "</svg>\n");
     free_panels(&lp, &ap);
     return 0;
@@ -544,9 +349,9 @@ int plot_compare_svg(FILE *out, const metrics *runs, const char *const *labels, 
     int have_loss = loss_hi >= loss_lo, have_acc = acc_hi >= acc_lo;
     double xmin, xmax, xstep;
     epoch_axis(runs, count, &xmin, &xmax, &xstep);
-    panel lp, ap;
+    svg_panel lp, ap;
     make_panels(&lp, &ap, xmin, xmax, xstep, have_loss, loss_lo, loss_hi, have_acc, acc_lo, acc_hi);
-    svg_begin(out, title);
+    svg_begin(out, WIDTH, HEIGHT, title);
 
     /* The subtitle: each run's final test top-1 (and best, when it differs). */
     char summary[512] = "final test top-1:";
@@ -565,17 +370,17 @@ int plot_compare_svg(FILE *out, const metrics *runs, const char *const *labels, 
             len += (size_t)snprintf(summary + len, sizeof summary - len, "%s%s %.2f%%", sep, labels[r],
                                     m->epochs[last].test_top1);
     }
-    subtitle(out, summary);
+    svg_subtitle(out, WIDTH, summary);
 
     /* Per run: test solid with markers, train dashed; one colour a run. */
     char ids[PLOT_MAX_RUNS][4][32];
-    style items[PLOT_MAX_RUNS + 2];
+    svg_style items[PLOT_MAX_RUNS + 2];
     for (int r = 0; r < count; r++)
-        items[r] = (style){"run", labels[r], run_colours[r], NULL, 2.0, 0};
-    items[count] = (style){"key-test", "test (solid)", "#5f6368", NULL, 2.0, 1};
-    items[count + 1] = (style){"key-train", "train (dashed)", "#5f6368", "5 3", 1.5, 0};
+        items[r] = (svg_style){"run", labels[r], run_colours[r], NULL, 2.0, 0};
+    items[count] = (svg_style){"key-test", "test (solid)", "#5f6368", NULL, 2.0, 1};
+    items[count + 1] = (svg_style){"key-train", "train (dashed)", "#5f6368", "5 3", 1.5, 0};
     struct {
-        panel *p;
+        svg_panel *p;
         size_t test, train;
         const char *what, *xlabel, *ylabel, *title, *unit, *none;
         int have, legend_bottom;
@@ -586,20 +391,20 @@ int plot_compare_svg(FILE *out, const metrics *runs, const char *const *labels, 
          "no accuracy in the logs", have_acc, 1},
     };
     for (int k = 0; k < 2; k++) {
-        axes(out, panels[k].p, panels[k].xlabel, panels[k].ylabel, panels[k].title, panels[k].unit);
+        svg_axes(out, panels[k].p, panels[k].xlabel, panels[k].ylabel, panels[k].title, panels[k].unit);
         if (!panels[k].have) {
-            no_data(out, panels[k].p, panels[k].none);
+            svg_no_data(out, panels[k].p, panels[k].none);
             continue;
         }
         for (int r = 0; r < count; r++) {
             snprintf(ids[r][2 * k], sizeof ids[r][2 * k], "run%d-train-%s", r + 1, panels[k].what);
             snprintf(ids[r][2 * k + 1], sizeof ids[r][2 * k + 1], "run%d-test-%s", r + 1, panels[k].what);
-            style train = {ids[r][2 * k], labels[r], run_colours[r], "5 3", 1.5, 0};
-            style test = {ids[r][2 * k + 1], labels[r], run_colours[r], NULL, 2.0, 1};
+            svg_style train = {ids[r][2 * k], labels[r], run_colours[r], "5 3", 1.5, 0};
+            svg_style test = {ids[r][2 * k + 1], labels[r], run_colours[r], NULL, 2.0, 1};
             epoch_series(out, panels[k].p, &runs[r], panels[k].train, &train, 1);
             epoch_series(out, panels[k].p, &runs[r], panels[k].test, &test, 1);
         }
-        legend(out, panels[k].p, items, count + 2, panels[k].legend_bottom);
+        svg_legend(out, panels[k].p, items, count + 2, panels[k].legend_bottom);
     }
     fprintf(out, "</svg>\n");
     free_panels(&lp, &ap);
