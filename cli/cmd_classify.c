@@ -187,8 +187,8 @@ int cmd_classify(int argc, char **argv)
     if (!weights) {
         if (default_model_path(default_path, sizeof default_path)) {
             fprintf(stderr, "senet classify: no --weights given and no default model is available (%s was not found "
-                            "in the current directory or beside the build one); pass --arch and --weights\n",
-                    DEFAULT_MODEL_FILE);
+                            "in " DEFAULT_MODEL_PLACES "); pass --arch and --weights\n",
+                    DEFAULT_MODEL_NAME);
             goto done;
         }
         weights = default_path;

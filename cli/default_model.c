@@ -1,31 +1,41 @@
-/* Finding the bundled default model. */
+/* Finding the bundled default model, in the source tree or installed. The
+ * installed folder is found from the executable's own place (its path from
+ * /proc/self/exe), so an install moved to another prefix still finds it. */
 #define _DEFAULT_SOURCE
 #include "default_model.h"
 
 #include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static int exists(const char *path) { return access(path, R_OK) == 0; }
+/* The installed models folder relative to the installed binary's (CMake's
+ * file(RELATIVE_PATH) from bindir to datadir/senet/models). */
+#ifndef SENET_MODELS_FROM_BIN
+#define SENET_MODELS_FROM_BIN "../share/senet/models"
+#endif
+
+static int found(char *path, size_t size, const char *dir, const char *sep, const char *rest)
+{
+    int len = snprintf(path, size, "%s%s%s", dir, sep, rest);
+    return len > 0 && (size_t)len < size && access(path, R_OK) == 0;
+}
 
 int default_model_path(char *path, size_t size)
 {
-    if (exists(DEFAULT_MODEL_FILE)) {
-        snprintf(path, size, "%s", DEFAULT_MODEL_FILE);
+    const char *env = getenv("SENET_MODELS_DIR");
+    if (env && *env)
+        return found(path, size, env, "/", DEFAULT_MODEL_NAME) ? 0 : -1;
+    if (found(path, size, DEFAULT_MODEL_FILE, "", ""))
         return 0;
-    }
     char exe[4096];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (len <= 0)
         return -1;
     exe[len] = '\0';
     const char *dir = dirname(exe);
-    const char *prefixes[] = {"/../", "/"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, size, "%s%s%s", dir, prefixes[i], DEFAULT_MODEL_FILE);
-        if (exists(path))
-            return 0;
-    }
-    return -1;
+    if (found(path, size, dir, "/../", DEFAULT_MODEL_FILE) || found(path, size, dir, "/", DEFAULT_MODEL_FILE))
+        return 0;
+    return found(path, size, dir, "/" SENET_MODELS_FROM_BIN "/", DEFAULT_MODEL_NAME) ? 0 : -1;
 }

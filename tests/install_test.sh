@@ -6,7 +6,7 @@
 # senet::data_static), a C++ program that includes both headers, and a C
 # program that links only libsenet (which must not pull in an image codec).
 # The programs run; the installed classify example prints what the build
-# tree's prints.
+# tree's prints. The installed CLI classifies with its installed default model.
 # Usage: install_test.sh BUILD_DIR SOURCE_DIR WEIGHTS CIFAR10_JPEG_ARCHIVE
 set -u
 build=$1 src=$2 weights=$3 archive=$4
@@ -31,6 +31,25 @@ fi
 for f in include/senet.h include/senet_data.h bin/senet; do
   [ -e "$prefix/$f" ] && ok || fail "$f is not installed"
 done
+# The default models, without their training logs; the installed CLI finds
+# its default from its own place, run from a folder outside the source tree
+# (and only in $SENET_MODELS_DIR when that is set).
+models=$prefix/share/senet/models
+for f in se_resnet20_cifar10.safetensors resnet20_cifar10.safetensors; do
+  [ -f "$models/$f" ] && ok || fail "$f is not installed in share/senet/models"
+done
+[ -z "$(find "$prefix" -name '*.jsonl.gz')" ] && ok || fail "training logs were installed"
+want_cli=$("$build/senet" classify --arch se_resnet20 --weights "$weights" "$image" 2>&1)
+got_cli=$(cd "$tmp" && env -u SENET_MODELS_DIR "$prefix/bin/senet" classify "$image" 2>&1)
+[ -n "$want_cli" ] && [ "$got_cli" = "$want_cli" ] && ok ||
+  fail "installed senet classify without --weights: '$got_cli', with the weights: '$want_cli'"
+mkdir -p "$tmp/no_models"
+got_cli=$(cd "$tmp" && SENET_MODELS_DIR=$tmp/no_models "$prefix/bin/senet" classify "$image" 2>&1)
+[ $? -eq 2 ] && printf '%s' "$got_cli" | grep -q 'SENET_MODELS_DIR' && ok ||
+  fail "SENET_MODELS_DIR without the model: '$got_cli'"
+got_cli=$(cd "$tmp" && SENET_MODELS_DIR=$models "$prefix/bin/senet" classify "$image" 2>&1)
+[ "$got_cli" = "$want_cli" ] && ok || fail "SENET_MODELS_DIR=$models: '$got_cli'"
+
 pcdir=$(dirname "$(find "$prefix" -name senet_data.pc | head -1)")
 lib=$(dirname "$pcdir")
 pc() { PKG_CONFIG_PATH=$pcdir pkg-config --define-variable=prefix="$prefix" "$@"; }
