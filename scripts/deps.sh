@@ -5,11 +5,11 @@
 # torchvision, NumPy, PIL and djpeg for the reference tests, pkg-config and
 # g++ for the install test, valgrind for the memcheck test, clang with
 # libFuzzer and LLVM's OpenMP for fuzz/run.sh, Open MPI for the data-parallel
-# tests.
+# tests and iproute2 for the one across two hosts (network namespaces).
 set -euo pipefail
 need=(cmake make gcc libc6-dev python3 pkg-config libjpeg62-turbo-dev libpng-dev zlib1g-dev librsvg2-dev)
 [ "${1:-}" = "--test" ] && need+=(python3-torch python3-torchvision python3-numpy python3-pil libjpeg-turbo-progs tar gzip g++
-  valgrind clang libclang-rt-dev libomp-dev openmpi-bin libopenmpi-dev)
+  valgrind clang libclang-rt-dev libomp-dev openmpi-bin libopenmpi-dev iproute2)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -23,11 +23,7 @@ set -u
 senet=$(realpath "$1") mpiexec=$2 archive=$3  # absolute: some ranks run in other folders (-wdir)
 source "$(dirname "$0")/common.sh"
 
-# 20 training and 5 test images per class.
-tar xzf "$archive" -C "$tmp" --wildcards 'train/*/000[0-9].jpg' 'train/*/001[0-9].jpg' 'test/*/000[0-4].jpg' ||
-  { echo "cannot extract $archive"; echo "0 passed, 1 failed"; exit 1; }
-data=$tmp
-common=(--arch se_resnet20 --data "$data" --batch 40 --lr 0.01 --seed 3 --schedule constant --threads 1)
+cifar_subset "$archive"  # 20 training and 5 test images per class, options in common
 
 # 3 steps: one process, then 2 ranks with --sync-bn.
 "$senet" train "${common[@]}" --max-steps 3 --out "$tmp/one" >/dev/null 2>&1 && ok "one process trains" || bad "one process"
