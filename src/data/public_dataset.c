@@ -55,8 +55,10 @@ int senet_dataset_get(const senet_dataset *ds, int64_t index, senet_image **img,
 
 int senet_dataset_hold_out(senet_dataset *ds, double fraction, uint64_t seed, int held_out, senet_dataset **out)
 {
-    if (!ds || !out)
+    if (!ds || !out) {
+        senet_dataset_free(ds); /* taken over, also when this fails */
         return senet_fail(SENET_ERR_ARGUMENT, "senet_dataset_hold_out: NULL dataset or result");
+    }
     *out = NULL;
     dataset *part;
     int status = dataset_hold_out(ds->reader, fraction, seed, held_out, &part);
