@@ -5,6 +5,16 @@
  * (SENET_OK == 0) and leaves a message naming the cause in
  * senet_last_error(). The library never prints, exits or aborts on bad input.
  *
+ * A NULL handle or buffer where one is needed is SENET_ERR_ARGUMENT (calls
+ * that return no status return NULL or 0 instead). A call that fails
+ * leaves its net as it was: weights, BN statistics, frozen or not, the
+ * last training logits; the exceptions are named below (a failed freeze).
+ *
+ * One net serves one call at a time: a call on a net while another call
+ * runs on it (from another thread, or from a replica hook) fails at once
+ * with SENET_ERR_STATE and changes nothing. Threads that run in parallel
+ * each need their own net; different nets may be used at the same time.
+ *
  * Tensors that cross this interface are in PyTorch's order: images NCHW,
  * weights OIHW, logits (N, K). Inside, activations are channels-last.
  */
@@ -117,18 +127,25 @@ SENET_API int senet_net_forward(senet_net *net, const float *input, int n, int h
  * one copy of its weights instead of two. Afterwards the net runs
  * senet_net_forward only; training, saving, and senet_net_params or
  * senet_net_buffers fail with SENET_ERR_STATE until senet_net_load or
- * senet_net_init gives it weights again. */
+ * senet_net_init gives it weights again (a load that fails leaves it
+ * frozen, its logits unchanged). A freeze that fails for memory while
+ * packing has released some weights: the net is then frozen without a
+ * plan, and refuses senet_net_forward too until a load or init. */
 SENET_API int senet_net_freeze(senet_net *net);
 
 /* Train mode: forward with batch statistics (updating the running ones),
  * softmax cross-entropy with label smoothing, then backward. The gradients
- * are left in the net for senet_sgd_step() or senet_net_grads(). labels: (n). */
+ * are left in the net for senet_sgd_step() or senet_net_params(). labels: (n).
+ * A step that fails (SENET_ERR_NUMERIC for a NaN or infinite loss, a
+ * replica's failed sum) puts the BN statistics back as they were; it
+ * leaves no logits for senet_net_last_logits. */
 SENET_API int senet_net_forward_backward(senet_net *net, const float *input, const int64_t *labels,
                                          int n, int h, int w, float label_smoothing, float *loss);
 
 /* The logits (n, num_classes) of the last senet_net_forward_backward call
  * (senet_net_forward writes its own to the caller's array); NULL before the
- * first or after an eval-mode forward. Valid until the next call on the net. */
+ * first or after an eval-mode forward (and while another call runs on the
+ * net). Valid until the next call on the net. */
 SENET_API const float *senet_net_last_logits(const senet_net *net, int *n);
 
 /* The flat trainable parameters and their gradients, in the same order.
@@ -198,6 +215,7 @@ typedef struct senet_lr_schedule {
     double warmup_epochs;    /* 0: none */
     double warmup_start;     /* warm-up starts at base_lr * this */
 } senet_lr_schedule;
+/* NaN for a NULL schedule. */
 SENET_API double senet_lr_at(const senet_lr_schedule *schedule, double epoch);
 
 /* ---- Checkpoints ----
@@ -253,6 +271,36 @@ SENET_API int senet_net_set_profiling(senet_net *net, int on);
  * up to capacity of them into rows (which may be NULL when capacity is 0),
  * *count gets how many there are. */
 SENET_API int senet_net_profile(const senet_net *net, senet_layer_profile *rows, int capacity, int *count);
+
+/* ---- Excitations (TPAMI section 7, "Role of excitation") ----
+ * An SE block's excitation is its gate s (N, C): the values, one per image
+ * and channel, that scale the block's channels. With capture on, every
+ * eval-mode senet_net_forward keeps each SE block's gates for all the images
+ * of that call; off (the default) it costs nothing. */
+typedef struct senet_se_block {
+    char name[80];  /* the state-dict prefix, e.g. "layer3.2.se_module" */
+    int stage;      /* 1..4 (layer1 ... layer4); the paper numbers them 2..5, the stem being 1 */
+    int block;      /* the residual block's index in its stage, from 0 */
+    int channels;   /* C: gates per image */
+} senet_se_block;
+/* SE blocks of the net, in depth order (0 for a net without SE; 0 for NULL). */
+SENET_API int senet_net_num_se_blocks(const senet_net *net);
+SENET_API int senet_net_se_block(const senet_net *net, int index, senet_se_block *info);
+/* The index of the block whose name is `name` (SENET_ERR_ARGUMENT when none is). */
+SENET_API int senet_net_find_se_block(const senet_net *net, const char *name, int *index);
+/* on: keep the gates of the following eval-mode forwards (SENET_ERR_STATE
+ * for a net without SE); 0: stop and free them. */
+SENET_API int senet_net_set_excitation_capture(senet_net *net, int on);
+/* Block `index`'s gates (n, C) from the last eval-mode senet_net_forward,
+ * n being that call's batch; valid until the next forward or until capture
+ * is turned off. SENET_ERR_STATE when capture is off or no forward has run. */
+SENET_API int senet_net_excitations(const senet_net *net, int index, const float **gates, int *n);
+/* Eval mode runs the SE blocks of these stages (bit s-1: stage s) as
+ * identity, gate 1, with no other change: the ablation of removing SE from
+ * a trained net. 0 switches every block on again. Training refuses to run
+ * while any is off (SENET_ERR_STATE). SENET_ERR_ARGUMENT for a stage
+ * without SE blocks. */
+SENET_API int senet_net_set_se_off(senet_net *net, unsigned stages);
 
 /* The named tensors of the state dict (parameters and BN statistics). */
 SENET_API int senet_net_num_tensors(const senet_net *net);

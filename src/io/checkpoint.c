@@ -78,7 +78,7 @@ static int check_finite(const senet_net *net, const char *path)
     return SENET_OK;
 }
 
-int senet_checkpoint_save(const senet_net *net, const char *path, const senet_checkpoint_info *info)
+int net_checkpoint_save(const senet_net *net, const char *path, const senet_checkpoint_info *info)
 {
     TRY(check_finite(net, path));
     char config[256], epoch[32], step[32], batch[32], seed[32], rng_text[96];
@@ -108,11 +108,13 @@ static int parse_i64(const safetensors_file *f, const char *key, int64_t *out)
     return SENET_OK;
 }
 
-int senet_checkpoint_load(senet_net *net, const char *path, senet_checkpoint_info *info)
+/* Everything is read and checked before weights_load_from, which changes
+ * the net only once the state dict is right; *info only on success. */
+int net_checkpoint_load(senet_net *net, const char *path, senet_checkpoint_info *out)
 {
     safetensors_file *f = NULL;
     TRY(safetensors_open(path, &f));
-    net_weights_replaced(net);
+    senet_checkpoint_info read, *info = &read;
     int status = SENET_OK;
     const char *format = safetensors_metadata_get(f, "format");
     const char *config = safetensors_metadata_get(f, "config");
@@ -161,6 +163,7 @@ int senet_checkpoint_load(senet_net *net, const char *path, senet_checkpoint_inf
         info->seed = seed;
         const char *note = safetensors_metadata_get(f, "note");
         snprintf(info->note, sizeof info->note, "%s", note ? note : "");
+        *out = read;
     }
     aligned_free(momentum);
     safetensors_close(f);

@@ -2,7 +2,8 @@
  * statistics as F32 (F16 and BF16 are read too), num_batches_tracked as an
  * I64 scalar, under the PyTorch state_dict names of the parameter table.
  * Loading is strict: a missing, extra or misshapen tensor is an error that
- * names it, and nothing is changed in the net unless every tensor is right. */
+ * names it, and nothing is changed in the net (weights, plan, frozen or not)
+ * unless every tensor is right. */
 #include "../models/net.h"
 
 #include "../base/alloc.h"
@@ -76,8 +77,10 @@ int weights_load_from(senet_net *net, const safetensors_file *f)
         status = senet_fail(SENET_ERR_NOMEM, "out of memory");
     for (int j = 0; j < net->num_entries && status == SENET_OK; j++)
         status = check_entry(f, &net->entries[j], &found[j]);
-    /* All checked: now copy. A conversion failure here leaves the net half-loaded,
-     * which only a corrupted data section (already bounds-checked) could cause. */
+    /* All checked (names, shapes, dtypes; the data's bounds when the file
+     * was opened), so the copy cannot fail: only now does the net change. */
+    if (status == SENET_OK)
+        net_weights_replaced(net);
     for (int j = 0; j < net->num_entries && status == SENET_OK; j++) {
         const param_entry *e = &net->entries[j];
         if (e->store == STORE_COUNTER)
@@ -89,11 +92,10 @@ int weights_load_from(senet_net *net, const safetensors_file *f)
     return status;
 }
 
-int senet_net_load(senet_net *net, const char *path)
+int net_load_weights(senet_net *net, const char *path)
 {
     safetensors_file *f = NULL;
     TRY(safetensors_open(path, &f));
-    net_weights_replaced(net); /* even a failed load may have written some tensors */
     int status = weights_load_from(net, f);
     safetensors_close(f);
     return status;
@@ -128,4 +130,4 @@ int weights_save(const senet_net *net, const char *path, const st_write_entry *e
     return weights_save_metadata(net, path, extra, num_extra, NULL, NULL, 0);
 }
 
-int senet_net_save(const senet_net *net, const char *path) { return weights_save(net, path, NULL, 0); }
+int net_save_weights(const senet_net *net, const char *path) { return weights_save(net, path, NULL, 0); }

@@ -15,6 +15,8 @@
 
 int senet_config_default(const char *arch, senet_config *cfg)
 {
+    if (!cfg)
+        return senet_fail(SENET_ERR_ARGUMENT, "senet_config_default: cfg is NULL");
     const arch_row *a = arch ? arch_find(arch) : NULL;
     if (!a)
         return senet_fail(SENET_ERR_ARGUMENT, "unknown architecture '%s' (see 'senet info --list')", arch ? arch : "(null)");
@@ -68,6 +70,8 @@ static int check_config(const senet_config *cfg, const arch_row *a)
 
 int senet_net_create(const senet_config *cfg, senet_net **out)
 {
+    if (!cfg || !out)
+        return senet_fail(SENET_ERR_ARGUMENT, "senet_net_create: cfg or out is NULL");
     *out = NULL;
     const arch_row *a = arch_find(cfg->arch);
     if (!a)
@@ -85,11 +89,13 @@ int senet_net_create(const senet_config *cfg, senet_net **out)
         net->params = aligned_calloc_checked(net->num_params, sizeof(float));
         net->buffers = aligned_calloc_checked(net->num_buffers ? net->num_buffers : 1, sizeof(float));
         net->counters = aligned_calloc_checked(net->num_counters ? net->num_counters : 1, sizeof(int64_t));
-        if (!net->params || !net->buffers || !net->counters)
+        net->saved_buffers = aligned_calloc_checked(net->num_buffers ? net->num_buffers : 1, sizeof(float));
+        net->saved_counters = aligned_calloc_checked(net->num_counters ? net->num_counters : 1, sizeof(int64_t));
+        if (!net->params || !net->buffers || !net->counters || !net->saved_buffers || !net->saved_counters)
             status = senet_fail(SENET_ERR_NOMEM, "cannot allocate the %zu parameters of %s", net->num_params, cfg->arch);
     }
     if (status == SENET_OK)
-        status = senet_net_init(net, 0);
+        status = net_init(net, 0);
     if (status != SENET_OK) {
         senet_net_free(net);
         return status;
@@ -104,6 +110,7 @@ void senet_net_free(senet_net *net)
         return;
     net_release_run(net);
     net_infer_free(net);
+    net_excite_free(net);
     free(net->profile);
     scratch_release();
     free(net->layers);
@@ -114,10 +121,10 @@ void senet_net_free(senet_net *net)
     aligned_free(net->momentum);
     aligned_free(net->buffers);
     aligned_free(net->counters);
+    aligned_free(net->saved_buffers);
+    aligned_free(net->saved_counters);
     free(net);
 }
-
-const senet_config *senet_net_config(const senet_net *net) { return &net->cfg; }
 
 /* Random fills run in chunks, each from its own stream seeded by (seed, tensor,
  * chunk): the result depends on the seed only, not on the thread count, and
@@ -147,7 +154,7 @@ static void kaiming_fan_out(senet_net *net, int entry, uint64_t seed)
     fill_random(net_tensor_f32(net, entry), e->numel, FILL_NORMAL, sqrt(2.0 / fan_out), seed, entry);
 }
 
-int senet_net_init(senet_net *net, uint64_t seed)
+int net_init(senet_net *net, uint64_t seed)
 {
     net_weights_replaced(net);
     rng_seed(&net->dropout_rng, seed ^ 0x5eed5eedULL);
@@ -198,6 +205,8 @@ static void load_input_nchw(senet_net *net, const float *input, int n, int h, in
                 dst[((size_t)b * hw + p) * 3 + c] = input[((size_t)b * 3 + c) * hw + p];
 }
 
+/* Everything about a batch that can be wrong is found here, before the
+ * call changes anything in the net (net_prepare would drop its buffers). */
 static int check_batch(const senet_net *net, const float *input, int n, int h, int w)
 {
     if (!input)
@@ -205,39 +214,45 @@ static int check_batch(const senet_net *net, const float *input, int n, int h, i
     if (n < 1 || h < 32 || w < 32)
         return senet_fail(SENET_ERR_SHAPE, "input (%d, 3, %d, %d): %s needs a batch of at least 1 and images of at least 32x32",
                           n, h, w, net->cfg.arch);
-    return SENET_OK;
+    if (n > (1 << 20))
+        return senet_fail(SENET_ERR_ARGUMENT, "batch size %d is out of range (1..%d)", n, 1 << 20);
+    if (h == net->run_h && w == net->run_w)
+        return SENET_OK; /* a size that ran already */
+    int *hs = calloc((size_t)net->num_acts * 2, sizeof(int));
+    if (!hs)
+        return senet_fail(SENET_ERR_NOMEM, "out of memory");
+    int status = net_propagate_shapes(net, h, w, hs, hs + net->num_acts);
+    free(hs);
+    return status;
 }
 
-int senet_net_forward(senet_net *net, const float *input, int n, int h, int w, float *logits)
+int net_eval_forward(senet_net *net, const float *input, int n, int h, int w, float *logits)
 {
     TRY(check_batch(net, input, n, h, w));
     net->logits_valid = 0; /* senet_net_last_logits is for training steps */
     int per_pass = net_images_per_pass(net, n, h, w), k = net->cfg.num_classes;
     size_t image = (size_t)3 * h * w;
+    TRY(net_excite_begin(net, n));
     for (int first = 0; first < n; first += per_pass) {
         int count = n - first < per_pass ? n - first : per_pass;
         TRY(net_prepare(net, count, h, w, 0)); /* a shorter last pass runs in the same buffers */
         load_input_nchw(net, input + first * image, count, h, w);
         TRY(net_forward(net, 0));
         memcpy(logits + (size_t)first * k, net->acts[net->logits_act].data, (size_t)count * k * sizeof(float));
+        net_excite_record(net, first, count);
     }
+    net_excite_done(net, n);
     return SENET_OK;
 }
 
-int senet_net_forward_backward(senet_net *net, const float *input, const int64_t *labels, int n, int h, int w,
-                               float label_smoothing, float *loss)
+/* The training pass of net_train_step, whose failures after the forward
+ * has begun it undoes. */
+static int train_pass(senet_net *net, const float *input, const int64_t *labels, int n, int h, int w,
+                      float label_smoothing, float *loss)
 {
-    TRY(check_batch(net, input, n, h, w));
     int k = net->cfg.num_classes;
-    for (int i = 0; i < n; i++)
-        if (labels[i] < 0 || labels[i] >= k)
-            return senet_fail(SENET_ERR_ARGUMENT, "label %lld of image %d is outside 0..%d", (long long)labels[i], i, k - 1);
-    if (!(label_smoothing >= 0 && label_smoothing < 1))
-        return senet_fail(SENET_ERR_ARGUMENT, "label smoothing %g is out of range [0, 1)", label_smoothing);
-    TRY(net_ensure_grads(net));
     TRY(net_prepare(net, n, h, w, 1));
     load_input_nchw(net, input, n, h, w);
-    net->logits_valid = 1;
     TRY(net_forward(net, 1));
     TRY(net_replica_status(net));
     activation *logits = &net->acts[net->logits_act];
@@ -252,12 +267,38 @@ int senet_net_forward_backward(senet_net *net, const float *input, const int64_t
     return net_replica_status(net);
 }
 
-const float *senet_net_last_logits(const senet_net *net, int *n)
+int net_train_step(senet_net *net, const float *input, const int64_t *labels, int n, int h, int w,
+                   float label_smoothing, float *loss)
 {
-    if (!net->logits_valid || !net->run_n || !net->acts[net->logits_act].data)
-        return NULL;
-    *n = net->run_n;
-    return net->acts[net->logits_act].data;
+    TRY(check_batch(net, input, n, h, w));
+    TRY(net_check_not_frozen(net, "training"));
+    if (net->se_off)
+        return senet_fail(SENET_ERR_STATE, "SE blocks are switched off (senet_net_set_se_off), which is for "
+                                           "evaluation only; switch them on again to train");
+    int k = net->cfg.num_classes;
+    for (int i = 0; i < n; i++)
+        if (labels[i] < 0 || labels[i] >= k)
+            return senet_fail(SENET_ERR_ARGUMENT, "label %lld of image %d is outside 0..%d", (long long)labels[i], i, k - 1);
+    if (!(label_smoothing >= 0 && label_smoothing < 1))
+        return senet_fail(SENET_ERR_ARGUMENT, "label smoothing %g is out of range [0, 1)", label_smoothing);
+    TRY(net_ensure_grads(net));
+    /* A step that fails (a NaN loss, a replica's sum, memory) puts back the
+     * BN statistics and the dropout stream it moved, as if it never ran;
+     * the weights move only in senet_sgd_step. */
+    memcpy(net->saved_buffers, net->buffers, net->num_buffers * sizeof(float));
+    memcpy(net->saved_counters, net->counters, net->num_counters * sizeof(int64_t));
+    rng saved_rng = net->dropout_rng;
+    net->logits_valid = 0;
+    int status = train_pass(net, input, labels, n, h, w, label_smoothing, loss);
+    if (status != SENET_OK) {
+        memcpy(net->buffers, net->saved_buffers, net->num_buffers * sizeof(float));
+        memcpy(net->counters, net->saved_counters, net->num_counters * sizeof(int64_t));
+        net->dropout_rng = saved_rng;
+        net_infer_invalidate(net);
+        return status;
+    }
+    net->logits_valid = 1;
+    return SENET_OK;
 }
 
 int net_ensure_grads(senet_net *net)
@@ -270,7 +311,7 @@ int net_ensure_grads(senet_net *net)
     return SENET_OK;
 }
 
-int senet_net_params(senet_net *net, float **params, float **grads, size_t *count)
+int net_params(senet_net *net, float **params, float **grads, size_t *count)
 {
     TRY(net_check_not_frozen(net, "senet_net_params"));
     TRY(net_ensure_grads(net));
@@ -280,15 +321,6 @@ int senet_net_params(senet_net *net, float **params, float **grads, size_t *coun
     *grads = net->grads;
     *count = net->num_params;
     return SENET_OK;
-}
-
-size_t senet_net_num_params(const senet_net *net) { return net->num_params; }
-
-int senet_net_num_tensors(const senet_net *net) { return net->num_entries; }
-
-const char *senet_net_tensor_name(const senet_net *net, int index)
-{
-    return index >= 0 && index < net->num_entries ? net->entries[index].name : NULL;
 }
 
 uint64_t net_layer_macs(const layer *l, int out_h, int out_w)
@@ -307,6 +339,8 @@ uint64_t net_layer_macs(const layer *l, int out_h, int out_w)
 
 int senet_net_describe(const senet_net *net, int h, int w, uint64_t *macs, senet_stage_info *stages, int *num_stages)
 {
+    if (!net || !macs)
+        return senet_fail(SENET_ERR_ARGUMENT, "senet_net_describe: net or macs is NULL");
     int *hs = calloc((size_t)net->num_acts * 2, sizeof(int));
     if (!hs)
         return senet_fail(SENET_ERR_NOMEM, "out of memory");

@@ -20,6 +20,7 @@
 #include "../ops/se.h"
 #include "arch.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 typedef enum tensor_store {
@@ -116,9 +117,24 @@ struct senet_net {
     layer_time *profile; /* (num_layers) once profiling has started (net_profile.c), else NULL */
     int profiling;       /* the passes add to profile */
 
+    /* excitations (net_excite.c): with excite_on, the gates of every SE block
+     * for the last eval-mode forward's excite_n images, (excite_n, C) each */
+    int excite_on;
+    float **excite;                   /* (excite_blocks) buffers of (excite_cap, C), or NULL */
+    int excite_blocks, excite_n, excite_cap;
+    unsigned se_off;                  /* stages whose SE blocks eval mode runs as identity (gate 1) */
+
     /* data-parallel replicas (senet_net_set_replicas); replicas.sum NULL when alone */
     senet_replicas replicas;
     bn_sync bn_sync;                  /* handed to batch norm in training when replicas.sync_bn */
+
+    /* a public call is running on the net (net_calls.c): a second one at
+     * the same time is refused rather than sharing the scratch buffers */
+    atomic_int in_use;
+    /* (num_buffers), (num_counters): the BN statistics before a training
+     * step, put back when the step fails (net.c) */
+    float *saved_buffers;
+    int64_t *saved_counters;
 };
 
 /* Pointer to a float tensor of the table (params or buffers). */
@@ -127,6 +143,28 @@ int64_t *net_tensor_i64(senet_net *net, int entry);
 
 /* The gradient buffer is allocated on first need: inference never needs it. */
 int net_ensure_grads(senet_net *net);
+
+/* A public call takes the net's in-use flag (SENET_ERR_STATE naming `what`
+ * while another call holds it) and gives it back when done (net_calls.c). */
+int net_call_enter(const senet_net *net, const char *what);
+void net_call_leave(const senet_net *net);
+/* The bodies of the public calls, which net_calls.c wraps with the NULL
+ * checks and the in-use flag. */
+int net_init(senet_net *net, uint64_t seed);
+int net_eval_forward(senet_net *net, const float *input, int n, int h, int w, float *logits);
+int net_train_step(senet_net *net, const float *input, const int64_t *labels, int n, int h, int w,
+                   float label_smoothing, float *loss);
+int net_params(senet_net *net, float **params, float **grads, size_t *count);
+int net_buffers(senet_net *net, float **buffers, size_t *count);
+int net_set_replicas(senet_net *net, const senet_replicas *replicas);
+int net_freeze(senet_net *net);
+int net_set_profiling(senet_net *net, int on);
+int net_profile_rows(const senet_net *net, senet_layer_profile *rows, int capacity, int *count);
+int net_sgd_step(senet_net *net, const senet_sgd_options *opt);
+int net_load_weights(senet_net *net, const char *path);
+int net_save_weights(const senet_net *net, const char *path);
+int net_checkpoint_save(const senet_net *net, const char *path, const senet_checkpoint_info *info);
+int net_checkpoint_load(senet_net *net, const char *path, senet_checkpoint_info *info);
 
 /* Builds layers and parameter table from net->cfg (net_build.c). */
 int net_build(senet_net *net);
@@ -196,6 +234,24 @@ uint64_t net_layer_macs(const layer *l, int out_h, int out_w);
  * forward, 1 backward), which also did the `span` layers after it. */
 double net_profile_clock(const senet_net *net);
 void net_profile_add(senet_net *net, int i, int pass, int span, double started);
+
+/* Excitation capture (net_excite.c): sized for n images before a forward
+ * (a no-op when capture is off), then each pass's gates copied in at image
+ * `first`, and the n images marked readable once every pass has run (a
+ * failed forward leaves none). */
+int net_excite_begin(senet_net *net, int n);
+void net_excite_record(senet_net *net, int first, int count);
+void net_excite_done(senet_net *net, int n);
+void net_excite_free(senet_net *net);
+/* The bodies of the excitation calls of senet.h (net_excite.c). */
+int net_num_se_blocks(const senet_net *net);
+int net_se_block(const senet_net *net, int index, senet_se_block *info);
+int net_find_se_block(const senet_net *net, const char *name, int *index);
+int net_set_excitation_capture(senet_net *net, int on);
+int net_excitations(const senet_net *net, int index, const float **gates, int *n);
+int net_set_se_off(senet_net *net, unsigned stages);
+/* Whether eval mode runs SE layer l as identity (senet_net_set_se_off). */
+int net_se_is_off(const senet_net *net, const layer *l);
 
 /* Forward from net->acts[input_act] (N, H, W, 3) to logits (N, K). */
 int net_forward(senet_net *net, int training);

@@ -76,17 +76,26 @@ void net_mark_train_fused(senet_net *net)
 
 int net_train_fused(const senet_net *net, int i) { return net->layers[i].train_fused; }
 
+/* The packed weights and folded bias of conv layer i, kept from an earlier plan or allocated. */
+static int alloc_plan_conv(senet_net *net, int i)
+{
+    layer *l = &net->layers[i];
+    conv2d_shape s = net_conv_shape(l, 1, 1, 1);
+    if (!l->packed)
+        l->packed = aligned_alloc_checked(conv2d_packed_size(&s) * sizeof(real));
+    if (!l->folded_bias)
+        l->folded_bias = aligned_alloc_checked((size_t)l->c_out * sizeof(real));
+    if (!l->packed || !l->folded_bias)
+        return senet_fail(SENET_ERR_NOMEM, "no memory for the packed weights of a %d->%d convolution", l->c_in,
+                          l->c_out);
+    return SENET_OK;
+}
+
 static int plan_conv(senet_net *net, int i, int release_raw)
 {
     layer *l = &net->layers[i];
     conv2d_shape s = net_conv_shape(l, 1, 1, 1);
-    if (!l->packed) {
-        l->packed = aligned_alloc_checked(conv2d_packed_size(&s) * sizeof(real));
-        l->folded_bias = aligned_alloc_checked((size_t)l->c_out * sizeof(real));
-        if (!l->packed || !l->folded_bias)
-            return senet_fail(SENET_ERR_NOMEM, "no memory for the packed weights of a %d->%d convolution", l->c_in,
-                              l->c_out);
-    }
+    TRY(alloc_plan_conv(net, i));
     const real *weight = net_tensor_f32(net, l->p[0]);
     const real *conv_bias = l->p[1] >= 0 ? net_tensor_f32(net, l->p[1]) : NULL;
     l->fused = net_infer_fused(net, i);
@@ -116,8 +125,18 @@ static int build_plan(senet_net *net, int release_raw)
     if (net->infer_ready)
         return SENET_OK;
     TRY(net_check_not_frozen(net, "rebuilding the inference plan"));
-    if (release_raw)
-        net->frozen = 1; /* even if packing fails: some raw weights may be gone */
+    if (release_raw) {
+        /* Every buffer of the plan first (untouched, they take no pages yet):
+         * a freeze that cannot have them fails with the weights all there. */
+        for (int i = 0; i < net->num_layers; i++) {
+            int status = net->layers[i].kind == LAYER_CONV ? alloc_plan_conv(net, i) : SENET_OK;
+            if (status != SENET_OK) {
+                net_infer_free(net);
+                return status;
+            }
+        }
+        net->frozen = 1; /* even if packing fails now: some raw weights may be gone */
+    }
     for (int i = 0; i < net->num_layers; i++) {
         net->layers[i].fused = net_infer_fused(net, i);
         if (net->layers[i].kind != LAYER_CONV)
@@ -152,10 +171,8 @@ void net_weights_replaced(senet_net *net)
     net->frozen = 0;
 }
 
-int senet_net_freeze(senet_net *net)
+int net_freeze(senet_net *net)
 {
-    if (!net)
-        return senet_fail(SENET_ERR_ARGUMENT, "senet_net_freeze: net is NULL");
     if (net->frozen)
         return SENET_OK;
     if (net->infer_ready) { /* packed already: the raw weights go at once */

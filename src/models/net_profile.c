@@ -31,10 +31,8 @@ void net_profile_add(senet_net *net, int i, int pass, int span, double started)
         row->span = span;
 }
 
-int senet_net_set_profiling(senet_net *net, int on)
+int net_set_profiling(senet_net *net, int on)
 {
-    if (!net)
-        return senet_fail(SENET_ERR_ARGUMENT, "senet_net_set_profiling: no net");
     if (on) {
         if (!net->profile)
             net->profile = malloc((size_t)net->num_layers * sizeof *net->profile);
@@ -102,10 +100,10 @@ static void describe_op(char *dst, size_t size, const senet_net *net, int i, int
     }
 }
 
-int senet_net_profile(const senet_net *net, senet_layer_profile *rows, int capacity, int *count)
+int net_profile_rows(const senet_net *net, senet_layer_profile *rows, int capacity, int *count)
 {
-    if (!net || !count || capacity < 0 || (capacity > 0 && !rows))
-        return senet_fail(SENET_ERR_ARGUMENT, "senet_net_profile: no net, no count, or no room for the rows");
+    if (capacity < 0)
+        return senet_fail(SENET_ERR_ARGUMENT, "senet_net_profile: capacity %d is negative", capacity);
     int found = 0;
     char block[64] = "";
     for (int i = 0; i < net->num_layers; i++) {

@@ -14,10 +14,8 @@
 
 #include <string.h>
 
-int senet_net_set_replicas(senet_net *net, const senet_replicas *replicas)
+int net_set_replicas(senet_net *net, const senet_replicas *replicas)
 {
-    if (!net)
-        return senet_fail(SENET_ERR_ARGUMENT, "no net");
     if (replicas && replicas->sum) {
         net->replicas = *replicas;
     } else {
@@ -53,7 +51,7 @@ int net_replica_loss(senet_net *net, real *d_logits, int n, int k, double *loss)
     return SENET_OK;
 }
 
-int senet_net_buffers(senet_net *net, float **buffers, size_t *count)
+int net_buffers(senet_net *net, float **buffers, size_t *count)
 {
     TRY(net_check_not_frozen(net, "senet_net_buffers"));
     net_infer_invalidate(net); /* the caller may write them, and eval mode folds them into its plan */

@@ -228,6 +228,25 @@ static se_shape se_shape_of(const senet_net *net, const layer *l)
     return s;
 }
 
+/* An SE block switched off (senet_net_set_se_off) in eval mode: the gate
+ * is 1, so the block passes its input on, into the residual add (and ReLU)
+ * when those are fused with it; its gates read 1 for excitation capture. */
+static void se_forward_identity(senet_net *net, const layer *l, int i, int fused)
+{
+    const activation *in = &net->acts[l->in];
+    size_t nc = (size_t)net->run_n * l->c_in, count = nc * in->h * in->w;
+    for (size_t j = 0; j < nc; j++)
+        l->saved_c[j] = 1;
+    if (!fused) {
+        memcpy(net->acts[l->out].data, in->data, count * sizeof(real));
+        return;
+    }
+    const layer *add = &net->layers[i + 1];
+    const real *residual = net->acts[add->in == l->out ? add->in2 : add->in].data;
+    scale_add_forward(net->acts[net->layers[i + fused].out].data, in->data, NULL, residual, net->run_n,
+                      in->h * in->w, in->c, fused == 2);
+}
+
 int net_forward(senet_net *net, int training)
 {
     int n = net->run_n;
@@ -283,6 +302,11 @@ int net_forward(senet_net *net, int training)
             se_shape s = se_shape_of(net, l);
             se_saved saved = {l->saved_a, l->saved_b, l->saved_c, l->saved_idx};
             int fused = training ? net_train_fused(net, i) : l->fused;
+            if (!training && net_se_is_off(net, l)) {
+                se_forward_identity(net, l, i, fused);
+                i += fused;
+                break;
+            }
             if (!fused) {
                 se_forward(out->data, &saved, in->data, &w, &s);
                 break;

@@ -6,6 +6,8 @@
 
 double senet_lr_at(const senet_lr_schedule *s, double epoch)
 {
+    if (!s)
+        return NAN; /* no schedule: no rate */
     double lr = s->base_lr;
     if (s->kind == SENET_LR_MULTISTEP) {
         for (int i = 0; i < s->num_milestones && i < 8; i++)

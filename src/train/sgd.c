@@ -13,16 +13,15 @@
 
 #include <math.h>
 
-int senet_sgd_step(senet_net *net, const senet_sgd_options *opt)
+int net_sgd_step(senet_net *net, const senet_sgd_options *opt)
 {
     if (!(opt->lr >= 0) || !(opt->momentum >= 0) || !(opt->weight_decay >= 0) || !isfinite(opt->lr))
         return senet_fail(SENET_ERR_ARGUMENT, "SGD: lr %g, momentum %g and weight decay %g must be finite and >= 0",
                           opt->lr, opt->momentum, opt->weight_decay);
-    TRY(net_check_not_frozen(net, "an SGD step"));
-    net_infer_invalidate(net);
-    TRY(net_ensure_grads(net));
     if (opt->nesterov && opt->momentum <= 0)
         return senet_fail(SENET_ERR_ARGUMENT, "SGD: Nesterov momentum requires a momentum > 0");
+    TRY(net_check_not_frozen(net, "an SGD step"));
+    TRY(net_ensure_grads(net));
     int first = 0;
     if (opt->momentum > 0 && !net->momentum) {
         net->momentum = aligned_calloc_checked(net->num_params, sizeof(float));
@@ -30,6 +29,7 @@ int senet_sgd_step(senet_net *net, const senet_sgd_options *opt)
             return senet_fail(SENET_ERR_NOMEM, "SGD: no memory for the momentum buffer");
         first = 1;
     }
+    net_infer_invalidate(net); /* nothing fails from here on */
     const float lr = opt->lr, mu = opt->momentum;
     /* Per tensor, so that 1-d tensors can be spared weight decay. */
 #pragma omp parallel for num_threads(threads_get()) schedule(dynamic, 4)
