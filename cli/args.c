@@ -120,7 +120,7 @@ static int pick(const char *what, const char *text, const char *const *names, in
     return -1;
 }
 
-static int parse_stages(const char *text, unsigned *mask)
+static int parse_stage_list(const char *option, const char *text, unsigned *mask)
 {
     if (strcmp(text, "none") == 0) {
         *mask = 0;
@@ -134,8 +134,8 @@ static int parse_stages(const char *text, unsigned *mask)
     const char *p = text;
     while (*p) {
         if (*p < '1' || *p > '4' || (p[1] && p[1] != ',') || (p[1] == ',' && !p[2])) {
-            fprintf(stderr, "senet: --se-stages expects stage numbers 1-4 separated by commas, 'all' or 'none', got '%s'\n",
-                    text);
+            fprintf(stderr, "senet: --%s expects stage numbers 1-4 separated by commas, 'all' or 'none', got '%s'\n",
+                    option, text);
             return -1;
         }
         m |= 1u << (*p - '1');
@@ -196,7 +196,7 @@ int net_config_from_options(const net_options *o, senet_config *cfg)
     }
     if (o->se_stages) {
         unsigned mask;
-        if (parse_stages(o->se_stages, &mask))
+        if (parse_stage_list("se-stages", o->se_stages, &mask))
             return -1;
         cfg->se.stages = mask;
     }
@@ -227,6 +227,35 @@ senet_net *open_net(const char *command, const senet_config *cfg, const char *we
 senet_net *open_frozen_net(const char *command, const senet_config *cfg, const char *weights)
 {
     return create_net(command, cfg, weights, 1);
+}
+
+int apply_se_off(const char *command, senet_net *net, const char *text)
+{
+    unsigned mask;
+    if (!text)
+        return 0;
+    if (parse_stage_list("se-off", text, &mask))
+        return -1;
+    if (mask == SENET_SE_ALL_STAGES) /* "all": the stages this net has SE in */
+        for (int s = 1; s <= 4; s++) {
+            int found = 0;
+            for (int k = 0; k < senet_net_num_se_blocks(net) && !found; k++) {
+                senet_se_block b;
+                found = senet_net_se_block(net, k, &b) == SENET_OK && b.stage == s;
+            }
+            if (!found)
+                mask &= ~(1u << (s - 1));
+        }
+    if (mask && senet_net_num_se_blocks(net) == 0) {
+        fprintf(stderr, "senet %s: --se-off: %s has no SE blocks\n", command, senet_net_config(net)->arch);
+        return -1;
+    }
+    int status = senet_net_set_se_off(net, mask);
+    if (status) {
+        cli_error(command, "--se-off", status);
+        return -1;
+    }
+    return 0;
 }
 
 int apply_threads(const char *command, long threads)

@@ -53,6 +53,11 @@ senet_net *open_net(const char *command, const senet_config *cfg, const char *we
  * its packed weights alone (senet_net_freeze). */
 senet_net *open_frozen_net(const char *command, const senet_config *cfg, const char *weights);
 
+/* Applies --se-off LIST (stages 1-4, 'all' or 'none'; NULL: nothing) to an
+ * eval-mode net: those stages' SE blocks run as identity. Prints an error
+ * (a stage without SE, a net without SE) and returns -1 on a bad value. */
+int apply_se_off(const char *command, senet_net *net, const char *text);
+
 /* Applies --threads (0: all cores); prints an error and returns -1 when out of range. */
 int apply_threads(const char *command, long threads);
 

@@ -184,17 +184,8 @@ int cmd_classify(int argc, char **argv)
         fprintf(stderr, "senet classify: --input-size %ld is out of range (16..4096)\n", input_size);
         goto done;
     }
-    if (!weights) {
-        if (default_model_path(default_path, sizeof default_path)) {
-            fprintf(stderr, "senet classify: no --weights given and no default model is available (%s was not found "
-                            "in " DEFAULT_MODEL_PLACES "); pass --arch and --weights\n",
-                    DEFAULT_MODEL_NAME);
-            goto done;
-        }
-        weights = default_path;
-        if (!net.arch)
-            net.arch = DEFAULT_MODEL_ARCH;
-    }
+    if (default_model_fill("classify", &weights, &net.arch, default_path, sizeof default_path))
+        goto done;
     senet_config cfg;
     if (net_config_from_options(&net, &cfg) || apply_threads("classify", threads))
         goto done;

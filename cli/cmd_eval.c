@@ -58,15 +58,13 @@ int cmd_eval(int argc, char **argv)
 {
     net_options net = {0};
     data_choice data = {0};
-    const char *weights = NULL;
+    const char *weights = NULL, *se_off = NULL;
     long batch = 100, threads = 0, input_size = 0, seed = 0;
     int json = 0, train_split = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         {"weights", OPT_STRING, &weights, "weights (default: the bundled se_resnet20 CIFAR-10 model)", "W"},
-        {"data", OPT_STRING, &data.path, "dataset: CIFAR binary files, an image folder, or IDX files", "PATH"},
-        {"data-format", OPT_STRING, &data.format, "cifar10 | cifar100 | folder | idx (default: detected)", "F"},
-        {"normalize", OPT_STRING, &data.normalize, "imagenet | caffe | cifar | mnist (default: by dataset)", "N"},
+        DATA_OPTION_SPECS(&data),
         {"input-size", OPT_INT, &input_size, "evaluate at this size (default: the data's or the net's)", "S"},
         {"augment", OPT_STRING, &data.augment,
          "the pipeline trained with: cifar (images as they are) | imagenet (resize, centre crop); default: by size",
@@ -78,21 +76,16 @@ int cmd_eval(int argc, char **argv)
         {"batch", OPT_INT, &batch, "batch size (100)", "N"},
         {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},
+        {"se-off", OPT_STRING, &se_off, "run the SE blocks of these stages as identity (gate 1): e.g. 3 | 2,3 | all",
+         "LIST"},
     };
     int rc = parse_options("eval", "--data PATH [--arch A --weights W] [options]", specs, sizeof specs / sizeof *specs,
                            argc, argv, 2);
     if (rc)
         return rc > 0 ? 0 : 2;
     char default_path[4096];
-    if (!weights) {
-        if (default_model_path(default_path, sizeof default_path)) {
-            fprintf(stderr, "senet eval: no --weights given and no default model found (%s)\n", DEFAULT_MODEL_FILE);
-            return 2;
-        }
-        weights = default_path;
-        if (!net.arch)
-            net.arch = DEFAULT_MODEL_ARCH;
-    }
+    if (default_model_fill("eval", &weights, &net.arch, default_path, sizeof default_path))
+        return 2;
     senet_config cfg;
     if (net_config_from_options(&net, &cfg) || apply_threads("eval", parallel_default_threads(threads)) ||
         parallel_check_command("eval", argc, argv))
@@ -118,6 +111,11 @@ int cmd_eval(int argc, char **argv)
         return 1;
     }
     senet_net *model = open_frozen_net("eval", &cfg, weights);
+    if (model && apply_se_off("eval", model, se_off)) {
+        senet_net_free(model);
+        dataset_free(ds);
+        return 2;
+    }
     loader *l = model ? data_loader("eval", ds, &prep, (int)batch, 0, 0) : NULL;
     int status = 1;
     if (l) {

@@ -10,7 +10,7 @@
 int cmd_forward(int argc, char **argv)
 {
     net_options net = {0};
-    const char *weights = NULL, *input = NULL, *output = NULL;
+    const char *weights = NULL, *input = NULL, *output = NULL, *se_off = NULL;
     long threads = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
@@ -18,6 +18,8 @@ int cmd_forward(int argc, char **argv)
         {"input", OPT_STRING, &input, "batch file with 'input' F32 (N, 3, H, W), normalised", "IN"},
         {"output", OPT_STRING, &output, "file to write 'logits' F32 (N, K) to", "OUT"},
         {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
+        {"se-off", OPT_STRING, &se_off, "run the SE blocks of these stages as identity (gate 1): e.g. 3 | 2,3 | all",
+         "LIST"},
     };
     senet_config cfg;
     int exit_code;
@@ -34,6 +36,11 @@ int cmd_forward(int argc, char **argv)
     if (batch_file_read("forward", input, 0, &batch))
         return 1;
     senet_net *model = open_frozen_net("forward", &cfg, weights);
+    if (model && apply_se_off("forward", model, se_off)) {
+        senet_net_free(model);
+        batch_file_free(&batch);
+        return 2;
+    }
     if (!model) {
         batch_file_free(&batch);
         return 1;

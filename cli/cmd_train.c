@@ -403,9 +403,7 @@ int cmd_train(int argc, char **argv)
                        .dropout = -1, .threads = 0};
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
-        {"data", OPT_STRING, &o.data.path, "dataset: CIFAR binary files, an image folder, or IDX files", "PATH"},
-        {"data-format", OPT_STRING, &o.data.format, "cifar10 | cifar100 | folder | idx (default: detected)", "F"},
-        {"normalize", OPT_STRING, &o.data.normalize, "imagenet | caffe | cifar | mnist (default: by dataset)", "N"},
+        DATA_OPTION_SPECS(&o.data),
         {"input-size", OPT_INT, &o.input_size, "train at this size (default: the data's, or 224 for folders)", "S"},
         {"val-split", OPT_FLOAT, &o.data.val_split,
          "evaluate on this fraction of the training images, held out by --seed, instead of the test split", "F"},

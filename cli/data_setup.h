@@ -19,6 +19,12 @@ typedef struct data_choice {
     uint64_t split_seed;        /* the seed of that split */
 } data_choice;
 
+/* The options that name a dataset, for a command's option table. */
+#define DATA_OPTION_SPECS(d)                                                                                    \
+    {"data", OPT_STRING, &(d)->path, "dataset: CIFAR binary files, an image folder, or IDX files", "PATH"},       \
+    {"data-format", OPT_STRING, &(d)->format, "cifar10 | cifar100 | folder | idx (default: detected)", "F"},     \
+    {"normalize", OPT_STRING, &(d)->normalize, "imagenet | caffe | cifar | mnist (default: by dataset)", "N"}
+
 /* Folders whose first image has a side up to this are treated as a set of
  * small fixed-size images: a random resized crop of 8% of a 32x32 image
  * leaves too little to learn from. */

@@ -39,3 +39,19 @@ int default_model_path(char *path, size_t size)
         return 0;
     return found(path, size, dir, "/" SENET_MODELS_FROM_BIN "/", DEFAULT_MODEL_NAME) ? 0 : -1;
 }
+
+int default_model_fill(const char *command, const char **weights, const char **arch, char *buf, size_t size)
+{
+    if (*weights)
+        return 0;
+    if (default_model_path(buf, size)) {
+        fprintf(stderr, "senet %s: no --weights given and no default model is available (%s was not found in "
+                        DEFAULT_MODEL_PLACES "); pass --arch and --weights\n",
+                command, DEFAULT_MODEL_NAME);
+        return -1;
+    }
+    *weights = buf;
+    if (!*arch)
+        *arch = DEFAULT_MODEL_ARCH;
+    return 0;
+}

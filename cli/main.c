@@ -25,6 +25,7 @@ static const command commands[] = {
     {"train", cmd_train, "train on a dataset: schedules, evaluation, checkpoints, resume, metrics log", 1},
     {"eval", cmd_eval, "loss, top-1, top-5, per-class accuracy and confusion matrix on a test set", 1},
     {"classify", cmd_classify, "the top classes of images (JPEG, PNG) with names and probabilities", 0},
+    {"excite", cmd_excite, "what the SE blocks' excitations do, per class and across depth, with the paper's figures", 0},
     {"plot", cmd_plot, "loss and accuracy curves of a training log as an SVG", 0},
     {"convert", cmd_convert, "load weights (F32, F16 or BF16) and write them as F32", 0},
     {"bench", cmd_bench, "time inference or training of an architecture on this machine", 0},

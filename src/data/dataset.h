@@ -81,4 +81,9 @@ int dataset_is_unsplit(const dataset *ds);
  * fraction is not in (0, 1) or leaves either part empty. */
 int dataset_hold_out(dataset *base, double fraction, uint64_t seed, int held_out, dataset **out);
 
+/* A view of BASE holding its images INDICES[0..n) in that order (the
+ * indices are copied; BASE must outlive the view, which does not free it).
+ * SENET_ERR_ARGUMENT for an index out of range. */
+int dataset_select(const dataset *base, const int64_t *indices, int64_t n, dataset **out);
+
 #endif

@@ -1,5 +1,5 @@
-/* dataset_hold_out: a dataset that is a random part of another, read
- * through its indices (see dataset.h). */
+/* Views of a dataset by indices (see dataset.h): dataset_select, a chosen
+ * list of its images, and dataset_hold_out, a random part of it. */
 #include "dataset_internal.h"
 
 #include "../base/rng.h"
@@ -10,7 +10,8 @@
 
 typedef struct part {
     dataset *base;
-    int64_t *indices; /* (count) indices into base, ascending */
+    int owns_base;    /* dataset_free of the view frees base too */
+    int64_t *indices; /* (count) indices into base */
 } part;
 
 static int part_get(const dataset *ds, int64_t index, image_u8 *out)
@@ -30,7 +31,8 @@ static void part_release(void *impl)
     part *p = impl;
     if (!p)
         return;
-    dataset_free(p->base);
+    if (p->owns_base)
+        dataset_free(p->base);
     free(p->indices);
     free(p);
 }
@@ -67,6 +69,47 @@ static int64_t *part_indices(int64_t count, int64_t held, uint64_t seed, int hel
     return order;
 }
 
+/* The view of BASE through INDICES (n of them; taken, freed with the view). */
+static int make_view(dataset *base, int owns_base, int64_t *indices, int64_t n, dataset **out)
+{
+    dataset *ds = calloc(1, sizeof *ds);
+    part *p = calloc(1, sizeof *p);
+    if (!ds || !p) {
+        free(ds);
+        free(p);
+        free(indices);
+        if (owns_base)
+            dataset_free(base);
+        return senet_fail(SENET_ERR_NOMEM, "out of memory for a view of %lld images", (long long)n);
+    }
+    *p = (part){base, owns_base, indices};
+    *ds = (dataset){base->format, n, base->num_classes, NULL, base->h, base->w, 0, part_get, part_label,
+                    part_release, p};
+    int status = dataset_set_class_names(ds, (const char *const *)base->class_names, base->num_classes);
+    if (status) {
+        dataset_free(ds);
+        return status;
+    }
+    *out = ds;
+    return SENET_OK;
+}
+
+int dataset_select(const dataset *base, const int64_t *indices, int64_t n, dataset **out)
+{
+    *out = NULL;
+    int64_t count = dataset_count(base);
+    for (int64_t i = 0; i < n; i++)
+        if (indices[i] < 0 || indices[i] >= count)
+            return senet_fail(SENET_ERR_ARGUMENT, "image index %lld is outside the %lld images", (long long)indices[i],
+                              (long long)count);
+    int64_t *mine = malloc((size_t)(n > 0 ? n : 1) * sizeof *mine);
+    if (!mine)
+        return senet_fail(SENET_ERR_NOMEM, "out of memory for the indices of %lld images", (long long)n);
+    for (int64_t i = 0; i < n; i++)
+        mine[i] = indices[i];
+    return make_view((dataset *)base, 0, mine, n, out);
+}
+
 int dataset_hold_out(dataset *base, double fraction, uint64_t seed, int held_out, dataset **out)
 {
     *out = NULL;
@@ -78,27 +121,11 @@ int dataset_hold_out(dataset *base, double fraction, uint64_t seed, int held_out
         dataset_free(base);
         return status;
     }
-    dataset *ds = calloc(1, sizeof *ds);
-    part *p = calloc(1, sizeof *p);
     int64_t n = 0;
-    if (p)
-        p->indices = part_indices(count, held, seed, held_out, &n);
-    if (!ds || !p || !p->indices) {
-        free(ds);
-        if (p)
-            free(p->indices);
-        free(p);
+    int64_t *indices = part_indices(count, held, seed, held_out, &n);
+    if (!indices) {
         dataset_free(base);
         return senet_fail(SENET_ERR_NOMEM, "out of memory for the indices of %lld images", (long long)count);
     }
-    p->base = base;
-    *ds = (dataset){base->format, n, base->num_classes, NULL, base->h, base->w, 0, part_get, part_label,
-                    part_release, p};
-    int status = dataset_set_class_names(ds, (const char *const *)base->class_names, base->num_classes);
-    if (status) {
-        dataset_free(ds);
-        return status;
-    }
-    *out = ds;
-    return SENET_OK;
+    return make_view(base, 1, indices, n, out);
 }
