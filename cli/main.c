@@ -29,6 +29,7 @@ static const command commands[] = {
     {"plot", cmd_plot, "loss and accuracy curves of a training log as an SVG", 0},
     {"convert", cmd_convert, "load weights (F32, F16 or BF16) and write them as F32", 0},
     {"bench", cmd_bench, "time inference or training of an architecture on this machine", 0},
+    {"serve", cmd_serve, "an HTTP inference service: batching, Open Inference Protocol v2, metrics, a web page", 0},
 };
 
 static void usage(FILE *out)

@@ -37,6 +37,8 @@ extern "C" {
 #endif
 
 #define SENET_VERSION "0.1.0"
+/* The version of the library linked, at run time (SENET_VERSION is the header's). */
+SENET_API const char *senet_version(void);
 
 /* Status codes: only ever appended to. */
 typedef enum senet_status {
@@ -105,9 +107,17 @@ SENET_API const senet_config *senet_net_config(const senet_net *net);
  * BN weight 1 and bias 0, uniform +-1/sqrt(fan_in) for the classifier), from a seed. */
 SENET_API int senet_net_init(senet_net *net, uint64_t seed);
 
-/* Threads used by every op (<= 0: all cores). */
+/* Threads used by every op (<= 0: all cores), for every net without a
+ * count of its own. */
 SENET_API void senet_set_threads(int threads);
 SENET_API int senet_get_threads(void);
+
+/* This net's own thread count (0: follow senet_set_threads), so that two
+ * nets in one process (a server's, a test's) can run with different counts
+ * at the same time; the count of its calls' ops. SENET_ERR_ARGUMENT outside
+ * 0..1024. senet_net_get_threads: the count its calls use now. */
+SENET_API int senet_net_set_threads(senet_net *net, int threads);
+SENET_API int senet_net_get_threads(const senet_net *net);
 
 /* Weights in safetensors, under the state_dict names of the PyTorch models. */
 SENET_API int senet_net_load(senet_net *net, const char *path);

@@ -13,7 +13,7 @@ if(SENET_SANITIZE)
 endif()
 
 add_executable(mpi_shard_test ${CMAKE_CURRENT_SOURCE_DIR}/mpi/shard_test.c)
-target_link_libraries(mpi_shard_test PRIVATE senet_data senet_dist)
+target_link_libraries(mpi_shard_test PRIVATE senet_data_internal senet_dist)
 foreach(np 2 3)
   add_test(NAME mpi_shard_${np} COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} ${MPIEXEC_PREFLAGS}
            $<TARGET_FILE:mpi_shard_test> ${CMAKE_CURRENT_BINARY_DIR})

@@ -15,7 +15,7 @@ add_test(NAME gradcheck COMMAND gradcheck)
 # op_runner runs one op of the float library for the PyTorch comparison,
 # and the fast-vs-plain check of GEMM and conv2d.
 add_executable(op_runner ${CMAKE_CURRENT_SOURCE_DIR}/op_runner.c)
-target_link_libraries(op_runner PRIVATE senet_static)
+target_link_libraries(op_runner PRIVATE senet_internal)
 target_include_directories(op_runner PRIVATE ${PROJECT_SOURCE_DIR}/src)
 
 add_test(NAME torch_ops COMMAND ${SENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref/test_ops.py

@@ -3,10 +3,11 @@
 # links no image codec. Debian: libjpeg62-turbo-dev (or libjpeg-dev),
 # libpng-dev, zlib1g-dev. Its public header is include/senet_data.h.
 #
-# Built twice: libsenet_data.a holds only this floor (a static program
-# links it before libsenet.a); libsenet_data.so holds the core as well, so
-# that the data calls and libsenet's share one error state (the core's
-# internals are hidden in libsenet.so) and a program links one library.
+# Built twice, each with the core inside, so that the data calls and
+# libsenet's share one error state and a program links one library:
+# libsenet_data.so (the core's internals hidden) and libsenet_data.a (the
+# core's internals made local, as in libsenet.a: a static program may still
+# name libsenet.a after it, whose copy is then left unused).
 find_package(JPEG REQUIRED)
 find_package(PNG REQUIRED)
 find_package(ZLIB REQUIRED)
@@ -18,10 +19,15 @@ set_target_properties(senet_data_objects PROPERTIES POSITION_INDEPENDENT_CODE ON
 target_include_directories(senet_data_objects PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(senet_data_objects PUBLIC JPEG::JPEG PNG::PNG ZLIB::ZLIB Threads::Threads OpenMP::OpenMP_C)
 
-add_library(senet_data STATIC $<TARGET_OBJECTS:senet_data_objects>)
-target_include_directories(senet_data PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
-                                             $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src> $<INSTALL_INTERFACE:include>)
-target_link_libraries(senet_data PUBLIC senet_static JPEG::JPEG PNG::PNG ZLIB::ZLIB Threads::Threads m)
+add_library(senet_data STATIC $<TARGET_OBJECTS:senet_data_objects> $<TARGET_OBJECTS:senet_objects>)
+target_include_directories(senet_data PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>)
+target_link_libraries(senet_data PUBLIC JPEG::JPEG PNG::PNG ZLIB::ZLIB OpenMP::OpenMP_C Threads::Threads m)
+senet_localize_archive(senet_data)
+
+# With the internal names, for the CLI and the data floor's own tests.
+add_library(senet_data_internal STATIC $<TARGET_OBJECTS:senet_data_objects>)
+target_include_directories(senet_data_internal PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(senet_data_internal PUBLIC senet_internal JPEG::JPEG PNG::PNG ZLIB::ZLIB Threads::Threads m)
 
 add_library(senet_data_shared SHARED $<TARGET_OBJECTS:senet_data_objects> $<TARGET_OBJECTS:senet_objects>)
 target_link_libraries(senet_data_shared PRIVATE JPEG::JPEG PNG::PNG ZLIB::ZLIB PUBLIC OpenMP::OpenMP_C Threads::Threads m)
@@ -43,7 +49,7 @@ if(SENET_BUILD_TESTS)
   set(SENET_SHARED_DATA ${PROJECT_SOURCE_DIR}/../shared/data CACHE PATH "The shared data folder (cifar10-jpeg.tar.gz)")
   foreach(name data_cifar_folder_test data_formats_test data_preprocess_test data_loader_test)
     add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/data/${name}.c)
-    target_link_libraries(${name} PRIVATE senet_data)
+    target_link_libraries(${name} PRIVATE senet_data_internal)
   endforeach()
   add_test(NAME data_cifar_folder_test COMMAND data_cifar_folder_test ${SENET_SHARED_DATA}/cifar10-jpeg.tar.gz)
   add_test(NAME data_formats_test COMMAND data_formats_test)
@@ -52,7 +58,7 @@ if(SENET_BUILD_TESTS)
 endif()
 
 # The CLI's train, eval and classify commands read data.
-target_link_libraries(senet_cli PRIVATE senet_data)
+target_link_libraries(senet_cli PRIVATE senet_data_internal)
 
 # An embedding program's view: examples/ and the public data API test use
 # only the public headers, linked against libsenet_data.so.

@@ -131,6 +131,8 @@ struct senet_net {
     /* a public call is running on the net (net_calls.c): a second one at
      * the same time is refused rather than sharing the scratch buffers */
     atomic_int in_use;
+    int threads;             /* senet_net_set_threads: this net's calls use this many (0: the process-wide count) */
+    int threads_before;      /* the count the running call replaced (net_call_enter) */
     /* (num_buffers), (num_counters): the BN statistics before a training
      * step, put back when the step fails (net.c) */
     float *saved_buffers;

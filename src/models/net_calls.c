@@ -10,6 +10,7 @@
 #include "net.h"
 
 #include "../base/status.h"
+#include "../base/threads.h"
 
 int net_call_enter(const senet_net *net, const char *what)
 {
@@ -19,10 +20,37 @@ int net_call_enter(const senet_net *net, const char *what)
     if (!atomic_compare_exchange_strong(flag, &idle, 1))
         return senet_fail(SENET_ERR_STATE, "%s: another call is running on this net (a net serves one thread at a time)",
                           what);
+    /* the flag makes this call the net's only one: its two thread fields are ours */
+    senet_net *own = (senet_net *)net;
+    own->threads_before = threads_scope_begin(net->threads);
     return SENET_OK;
 }
 
-void net_call_leave(const senet_net *net) { atomic_store((atomic_int *)&net->in_use, 0); }
+void net_call_leave(const senet_net *net)
+{
+    threads_scope_end(net->threads_before);
+    atomic_store((atomic_int *)&net->in_use, 0);
+}
+
+int senet_net_set_threads(senet_net *net, int threads)
+{
+    if (!net)
+        return senet_fail(SENET_ERR_ARGUMENT, "senet_net_set_threads: net is NULL");
+    if (threads < 0 || threads > 1024)
+        return senet_fail(SENET_ERR_ARGUMENT, "senet_net_set_threads: %d threads is out of range (0..1024, 0: the "
+                                              "process-wide count)", threads);
+    TRY(net_call_enter(net, "senet_net_set_threads"));
+    net->threads = threads;
+    net_call_leave(net);
+    return SENET_OK;
+}
+
+int senet_net_get_threads(const senet_net *net)
+{
+    if (!net)
+        return 0;
+    return net->threads > 0 ? net->threads : threads_get();
+}
 
 static int null_argument(const char *what)
 {
