@@ -15,7 +15,8 @@ struct conn_record {
 };
 
 struct conn_watch {
-    int timeout_s;
+    int timeout_s, limit;
+    int open;          /* connections now */
     pthread_mutex_t mu;
     pthread_cond_t wake;
     conn_record *head;
@@ -57,12 +58,13 @@ static void *watch_main(void *arg)
     return NULL;
 }
 
-conn_watch *conn_watch_create(int timeout_s)
+conn_watch *conn_watch_create(int timeout_s, int limit)
 {
     conn_watch *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     w->timeout_s = timeout_s;
+    w->limit = limit;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->wake, NULL);
     if (pthread_create(&w->thread, NULL, watch_main, w)) {
@@ -103,6 +105,11 @@ conn_record *conn_watch_open(conn_watch *w, int fd)
     if (w->head)
         w->head->prev = c;
     w->head = c;
+    if (++w->open > w->limit) {
+        shutdown(fd, SHUT_RDWR);
+        c->dropped = 1;
+        w->dropped++;
+    }
     pthread_mutex_unlock(&w->mu);
     return c;
 }
@@ -118,6 +125,7 @@ void conn_watch_close(conn_watch *w, conn_record *c)
         w->head = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    w->open--;
     pthread_mutex_unlock(&w->mu);
     free(c);
 }

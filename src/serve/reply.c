@@ -105,10 +105,11 @@ void json_put_str(json_buf *b, const char *s)
 static void job_done(batch_job *job)
 {
     request *r = job->ctx;
-    pthread_mutex_lock(&r->s->resume_mu);
+    server *s = r->s; /* once resumed, r may be answered and freed at any moment */
+    pthread_mutex_lock(&s->resume_mu);
     r->job_done = 1;
     MHD_resume_connection(r->conn);
-    pthread_mutex_unlock(&r->s->resume_mu);
+    pthread_mutex_unlock(&s->resume_mu);
 }
 
 void submit_job(request *r, int n, int h, int w, int want_excitations)

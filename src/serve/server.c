@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* ---- the log line and metrics, when a request is done ---- */
@@ -96,6 +97,16 @@ static enum MHD_Result health(request *r, int need_ready)
     return reply_text(r, 200, "application/json", "{\"status\": \"ok\"}\n");
 }
 
+static enum MHD_Result health_live(request *r)
+{
+    return health(r, 0);
+}
+
+static enum MHD_Result health_ready(request *r)
+{
+    return health(r, 1);
+}
+
 static enum MHD_Result get_metrics(request *r)
 {
     json_buf b = {0};
@@ -179,29 +190,32 @@ static enum MHD_Result route(request *r, const char *url)
             return strcmp(m, "POST") == 0 ? accept_post(r, infer_body) : wrong_method(r, "POST");
         if (!is_get(m))
             return wrong_method(r, "GET, HEAD");
-        return *rest ? health(r, 1) : oip_model_metadata(r);
+        r->on_get = *rest ? health_ready : oip_model_metadata;
+        return MHD_YES;
     }
     struct {
         const char *path;
         endpoint ep;
-        int what;
-    } gets[] = {{"/", EP_PAGE, 0},           {"/index.html", EP_PAGE, 0}, {"/metrics", EP_METRICS, 1},
-                {"/v2/health/live", EP_HEALTH, 2}, {"/v2/health/ready", EP_HEALTH, 3}, {"/v2", EP_SERVER, 4},
-                {"/healthz", EP_HEALTH, 2}, {"/readyz", EP_HEALTH, 3}, {"/v1/model", EP_MODEL, 5}};
+        enum MHD_Result (*get)(request *);
+    } gets[] = {{"/", EP_PAGE, page_get},
+                {"/index.html", EP_PAGE, page_get},
+                {"/metrics", EP_METRICS, get_metrics},
+                {"/v2/health/live", EP_HEALTH, health_live},
+                {"/v2/health/ready", EP_HEALTH, health_ready},
+                {"/healthz", EP_HEALTH, health_live},
+                {"/readyz", EP_HEALTH, health_ready},
+                {"/v2", EP_SERVER, oip_server_metadata},
+                {"/v1/model", EP_MODEL, model_describe}};
     for (size_t i = 0; i < sizeof gets / sizeof *gets; i++) {
         if (strcmp(url, gets[i].path) != 0)
             continue;
         r->ep = gets[i].ep;
         if (!is_get(m))
             return wrong_method(r, "GET, HEAD");
-        switch (gets[i].what) {
-        case 0: return page_get(r);
-        case 1: return get_metrics(r);
-        case 2: return health(r, 0);
-        case 3: return health(r, 1);
-        case 4: return oip_server_metadata(r);
-        default: return model_describe(r);
-        }
+        /* Answered on the next call: libmicrohttpd 0.9.75 closes a
+         * connection whose answer is queued on the first, ending keep-alive. */
+        r->on_get = gets[i].get;
+        return MHD_YES;
     }
     r->ep = EP_OTHER;
     return reply_error(r, 404, "no such endpoint: %s", url);
@@ -257,6 +271,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
+    if (r->phase == PHASE_RECEIVING && r->on_get)
+        return r->on_get(r);
     if (r->phase == PHASE_RECEIVING && r->on_body) {
         conn_watch_received(s->watch, r->watch);
         r->on_body(r);
@@ -333,7 +349,7 @@ int serve_start(const serve_options *o, server **out)
     s->o = *o;
     snprintf(s->name, sizeof s->name, "%s", o->name);
     s->m = metrics_create();
-    s->watch = conn_watch_create(o->timeout_s);
+    s->watch = conn_watch_create(o->timeout_s, o->max_connections);
     pthread_mutex_init(&s->resume_mu, NULL);
     int fd = s->m && s->watch ? bind_socket(o, &s->port) : -1;
     if (fd < 0) {
@@ -342,11 +358,20 @@ int serve_start(const serve_options *o, server **out)
         serve_stop(s);
         return -1;
     }
+    /* libmicrohttpd splits its limit evenly over the pool's threads, and
+     * one thread may take all the connections: each thread's share is
+     * made twice ours, which conn_watch enforces over all of them. */
+    unsigned mhd_limit = (unsigned)((2 * o->max_connections + 16) * o->http_threads);
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max; /* sockets are files */
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG;
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)o->http_threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections,
+        (unsigned)o->http_threads, MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
         MHD_OPTION_END);

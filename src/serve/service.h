@@ -52,6 +52,7 @@ struct request {
     phase phase;
     /* POST routes: what to run on the whole body, and the body */
     void (*on_body)(request *r);
+    enum MHD_Result (*on_get)(request *r); /* GET routes: answered on the call after the headers' */
     unsigned char *body;          /* (length) raw bytes */
     size_t length, capacity;
     /* a batch job and what its answer needs */
