@@ -5,5 +5,5 @@ target_link_libraries(excite_api_test PRIVATE senet_static m)
 add_test(NAME excite_api COMMAND excite_api_test)
 add_test(NAME torch_excite COMMAND ${SENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref/test_excite.py
                                    --senet $<TARGET_FILE:senet_cli>
-                                   --archive ${PROJECT_SOURCE_DIR}/../shared/data/cifar10-jpeg.tar.gz)
+                                   --archive ${SENET_CIFAR_ARCHIVE})
 set_tests_properties(torch_excite PROPERTIES TIMEOUT 900)

@@ -20,9 +20,9 @@ foreach(np 2 3)
 endforeach()
 add_test(NAME mpi_step COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/step_test.sh $<TARGET_FILE:senet_cli> ${MPIEXEC_EXECUTABLE})
 add_test(NAME mpi_train COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/train_test.sh $<TARGET_FILE:senet_cli>
-                                ${MPIEXEC_EXECUTABLE} ${PROJECT_SOURCE_DIR}/../shared/data/cifar10-jpeg.tar.gz)
+                                ${MPIEXEC_EXECUTABLE} ${SENET_CIFAR_ARCHIVE})
 set_tests_properties(mpi_shard_2 mpi_shard_3 mpi_step mpi_train PROPERTIES ENVIRONMENT "${mpi_env}")
 set_tests_properties(mpi_train PROPERTIES TIMEOUT 1200)
 add_test(NAME mpi_two_hosts COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi/two_hosts_test.sh $<TARGET_FILE:senet_cli>
-                                    ${MPIEXEC_EXECUTABLE} ${PROJECT_SOURCE_DIR}/../shared/data/cifar10-jpeg.tar.gz)
+                                    ${MPIEXEC_EXECUTABLE} ${SENET_CIFAR_ARCHIVE})
 set_tests_properties(mpi_two_hosts PROPERTIES ENVIRONMENT "${mpi_env}" TIMEOUT 600 SKIP_RETURN_CODE 77)

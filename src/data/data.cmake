@@ -43,19 +43,6 @@ install(TARGETS senet_data senet_data_shared EXPORT senetTargets
 install(FILES ${PROJECT_SOURCE_DIR}/include/senet_data.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${CMAKE_BINARY_DIR}/senet_data.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-if(SENET_BUILD_TESTS)
-  # The reader tests extract a few images from the CIFAR-10 JPEG archive;
-  # in CI the shared folder sits beside the repository.
-  set(SENET_SHARED_DATA ${PROJECT_SOURCE_DIR}/../shared/data CACHE PATH "The shared data folder (cifar10-jpeg.tar.gz)")
-  foreach(name data_cifar_folder_test data_formats_test data_preprocess_test data_loader_test)
-    add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/data/${name}.c)
-    target_link_libraries(${name} PRIVATE senet_data_internal)
-  endforeach()
-  add_test(NAME data_cifar_folder_test COMMAND data_cifar_folder_test ${SENET_SHARED_DATA}/cifar10-jpeg.tar.gz)
-  add_test(NAME data_formats_test COMMAND data_formats_test)
-  add_test(NAME data_preprocess_test COMMAND data_preprocess_test)
-  add_test(NAME data_loader_test COMMAND data_loader_test)
-endif()
 
 # The CLI's train, eval and classify commands read data.
 target_link_libraries(senet_cli PRIVATE senet_data_internal)
@@ -66,7 +53,3 @@ add_executable(example_classify ${PROJECT_SOURCE_DIR}/examples/classify.c)
 target_link_libraries(example_classify PRIVATE senet_data_shared m)
 add_executable(example_train ${PROJECT_SOURCE_DIR}/examples/train.c)
 target_link_libraries(example_train PRIVATE senet_data_shared)
-if(SENET_BUILD_TESTS)
-  add_executable(public_api_test ${PROJECT_SOURCE_DIR}/tests/data/public_api_test.c)
-  target_link_libraries(public_api_test PRIVATE senet_data_shared)
-endif()
