@@ -128,4 +128,16 @@ with Server(senet, "--weights", model, "--arch", "se_resnet20", "--name", "cifar
     r = subprocess.run([senet, "serve", "--precision", "fp16"], capture_output=True, text=True, timeout=30)
     check(r.returncode == 2 and "not built yet" in r.stderr, "--precision fp16: %s" % r.stderr)
     print("start-up: port in use, bad weights and --precision fp16 fail with a message")
+
+# Not ready while the model loads: weights from a FIFO block the load until a writer comes.
+fifo = os.path.join(tmp, "slow.safetensors")
+os.mkfifo(fifo)
+with Server(senet, "--weights", fifo, "--arch", "se_resnet20", ready=False) as s:
+    check(s.get("/v2/health/live")[0] == 200, "live while loading")
+    check(s.get("/v2/health/ready")[0] == 503, "not ready while loading")
+    check(s.post("/v1/classify", jpeg, "image/jpeg")[0] == 503, "classify 503 while loading")
+    os.close(os.open(fifo, os.O_WRONLY))  # an empty file: the load fails
+    rc = s.proc.wait(30)
+    check(rc == 1 and "slow.safetensors" in s.text(), "a failed load exits 1 naming the file: %d %s" % (rc, s.text()))
+print("loading: live 200, ready and classify 503 until the model is in")
 print("ok")
