@@ -10,6 +10,11 @@
  * pre-filled with noise before backward and the noise is subtracted
  * afterwards, so an op that overwrites instead of accumulating fails.
  *
+ * The Winograd F(2x2, 3x3) forward and data gradient (3x3 stride-1 layers
+ * of 16 channels or more) are checked the same way. The grouped direct
+ * kernel has no double-precision build (its SIMD is float-only) and only a
+ * forward: the fast-vs-plain cases of op_runner and torch_ops check it.
+ *
  * Inputs are built away from the kinks of the ops: ReLU inputs and
  * pre-activations are kept at least KINK_MARGIN from zero, and the values
  * that max pooling compares are distinct by a gap much wider than 2h. */
@@ -20,6 +25,7 @@
 #include "ops/activation.h"
 #include "ops/batchnorm.h"
 #include "ops/conv2d.h"
+#include "ops/conv2d_winograd.h"
 #include "ops/dropout.h"
 #include "ops/elementwise.h"
 #include "ops/linear.h"
@@ -304,6 +310,23 @@ static void check_conv(int n, int h, int w, int c_in, int c_out, int kh, int kw,
     if (bias)
         op.b = case_tensor(&c, "bias", (size_t)c_out, &op.gb);
     finish_case(&c);
+}
+
+/* A case that must take the Winograd forward and data gradient (the
+ * training path of 3x3 stride-1 layers): checked like any convolution,
+ * after making sure the shape does take them. */
+static void check_winograd_conv(int n, int h, int w, int c_in, int c_out, int pad, int bias)
+{
+    conv2d_shape s = {.n = n, .h = h, .w = w, .c_in = c_in, .c_out = c_out, .kh = 3, .kw = 3, .stride = 1,
+                      .pad = pad, .groups = 1};
+    if (conv2d_shape_finish(&s) != SENET_OK || strcmp(conv2d_method_name(&s), "winograd") != 0 ||
+        !conv2d_winograd_backward_data_applies(&s)) {
+        printf("FAIL conv2d %dx%dx%dx%d->%d k3x3 p%d: expected the Winograd forward and data gradient, got %s\n", n,
+               h, w, c_in, c_out, pad, conv2d_method_name(&s));
+        g_failed++;
+        return;
+    }
+    check_conv(n, h, w, c_in, c_out, 3, 3, 1, pad, 1, bias, 1);
 }
 
 /* ---- batch norm (train) ---- */
@@ -755,6 +778,10 @@ int main(void)
     check_conv(1, 7, 9, 4, 6, 1, 3, 1, 1, 2, 1, 1);   /* non-square kernel */
     check_conv(1, 9, 7, 3, 4, 3, 3, 2, 1, 1, 1, 0);   /* first layer: no input gradient */
     check_conv(1, 5, 5, 6, 4, 1, 1, 1, 0, 1, 1, 0);
+    /* (16 and 32 output channels take the direct kernel instead) */
+    check_winograd_conv(1, 6, 6, 24, 24, 1, 1); /* Winograd forward and data gradient */
+    check_winograd_conv(2, 5, 7, 16, 24, 1, 0); /* odd map: partial tiles */
+    check_winograd_conv(1, 7, 6, 24, 48, 0, 1); /* no padding */
 
     check_batchnorm(2, 3, 5, 4);
     check_batchnorm(1, 7, 5, 3);

@@ -30,13 +30,8 @@ static size_t round_up16(size_t x) { return (x + 15) & ~(size_t)15; }
 
 int conv2d_winograd_applies(const conv2d_shape *s)
 {
-#ifdef SENET_REAL_DOUBLE
-    (void)s;
-    return 0;
-#else
     return s->kh == 3 && s->kw == 3 && s->stride == 1 && s->groups == 1 && s->c_in >= 16 && s->c_out >= 16 &&
            s->c_in <= MAX_C_IN;
-#endif
 }
 
 static size_t point_size(const conv2d_shape *s) { return round_up16(gemm_packed_b_size(s->c_out, s->c_in)); }

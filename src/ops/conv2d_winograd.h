@@ -7,7 +7,8 @@
 
 /* Whether this shape is computed with Winograd: 3x3, stride 1, one group,
  * at least 16 channels in and out. Depends on the kernel's shape only (not
- * on the batch or map size), since weights are packed before either is known. */
+ * on the batch or map size), since weights are packed before either is known.
+ * The double-precision build (gradcheck) takes it too. */
 int conv2d_winograd_applies(const conv2d_shape *s);
 
 /* Reals of the packed weights: the 16 transformed (C_in, C_out) matrices,
