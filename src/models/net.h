@@ -1,8 +1,8 @@
 /* A network as a list of layers over numbered activations (floor 4).
  *
  * Building a net (net_build.c) turns an architecture row and the SE options
- * into layers and a parameter table; running it (net_forward.c,
- * net_backward.c) walks the layer list with the ops. Every layer reads one
+ * into layers and a parameter table; running it (net_run.c: net_forward
+ * and net_backward) walks the layer list with the ops. Every layer reads one
  * or two activations and writes one, so forward is a loop and backward the
  * same loop reversed, with gradients accumulated into shared inputs.
  *
@@ -137,6 +137,11 @@ struct senet_net {
      * step, put back when the step fails (net.c) */
     float *saved_buffers;
     int64_t *saved_counters;
+
+    /* senet_net_set_metadata's entries, written into every file the net is
+     * saved to (io/model_meta.c) */
+    char **meta_keys, **meta_values;
+    int meta_count;
 };
 
 /* Pointer to a float tensor of the table (params or buffers). */
