@@ -52,10 +52,10 @@ run() {
   server=""
 }
 
-# inproc NAME ARCH: senet bench's forward of a batch (no decoding, no HTTP).
+# inproc NAME ARCH RUNS: senet bench's forward of a batch (no decoding, no HTTP), median of RUNS.
 inproc() {
   for b in 1 8 32; do
-    "$senet" bench --arch "$2" --batch "$b" --threads "$threads" --runs 5 --json >"$tmp/bench.json"
+    "$senet" bench --arch "$2" --batch "$b" --threads "$threads" --runs "$3" --json 2>/dev/null >"$tmp/bench.json"
     python3 - "$1" "$b" "$tmp/bench.json" <<'PY'
 import json, sys
 name, b, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -68,6 +68,6 @@ PY
 echo "| model | how | images/s | mean batch | p50 ms | p90 ms | p99 ms | errors |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 run "se_resnet50 (768x576 JPEG)" se_resnet50 "$tmp/se_resnet50.safetensors" build/photos/dog.jpg
-inproc se_resnet50 se_resnet50
+inproc se_resnet50 se_resnet50 5
 run "se_resnet20 CIFAR-10 (32x32 JPEG)" se_resnet20 models/se_resnet20_cifar10.safetensors "$tmp/test/cat/0000.jpg"
-inproc se_resnet20 se_resnet20
+inproc se_resnet20 se_resnet20 50
