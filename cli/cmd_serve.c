@@ -1,12 +1,27 @@
 /* senet serve: an HTTP inference service (src/serve/). This file parses
  * the options, finds and loads the model and its class names, and hands
  * them to the server; the port is bound before the model is read, so that
- * a port in use fails at once and /v2/health/ready says 503 while loading. */
+ * a port in use fails at once and /v2/health/ready says 503 while loading.
+ * Without libmicrohttpd (src/serve/serve.cmake defines SENET_HAVE_SERVE
+ * when it finds it) the command only says how to get it. */
 #define _GNU_SOURCE
 #include "args.h"
 #include "class_names.h"
 #include "commands.h"
 #include "default_model.h"
+
+#include <stdio.h>
+
+#ifndef SENET_HAVE_SERVE
+int cmd_serve(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "senet serve: this senet was built without libmicrohttpd; install libmicrohttpd-dev "
+                    "(scripts/deps.sh) and rebuild\n");
+    return 2;
+}
+#else
 #include "serve/serve.h"
 
 #include <pthread.h>
@@ -191,3 +206,4 @@ int cmd_serve(int argc, char **argv)
     serve_stop(srv);
     return rc;
 }
+#endif
