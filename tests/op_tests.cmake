@@ -25,12 +25,13 @@ add_test(NAME torch_ops COMMAND ${SENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref/
 foreach(isa avx2 portable)
   add_test(NAME torch_ops_${isa} COMMAND ${SENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref/test_ops.py
     --runner $<TARGET_FILE:op_runner>)
-  set_tests_properties(torch_ops_${isa} PROPERTIES ENVIRONMENT SENET_ISA=${isa})
+  set_tests_properties(torch_ops_${isa} PROPERTIES ENVIRONMENT SENET_ISA=${isa} SKIP_RETURN_CODE 77)
 endforeach()
 
-# gemm() picks its micro-kernel once per process from SENET_ISA, hence one
-# test per kernel.
+# The fast-vs-plain cases under each micro-kernel (op_runner switches it in
+# the process; `op_runner --fast-vs-plain` alone runs every one the CPU has).
+# A kernel this CPU lacks is a skipped test, not a passed one.
 foreach(isa avx512 avx2 portable)
-  add_test(NAME gemm_fast_vs_plain_${isa} COMMAND op_runner --fast-vs-plain)
-  set_tests_properties(gemm_fast_vs_plain_${isa} PROPERTIES ENVIRONMENT SENET_ISA=${isa})
+  add_test(NAME gemm_fast_vs_plain_${isa} COMMAND op_runner --fast-vs-plain --isa ${isa})
+  set_tests_properties(gemm_fast_vs_plain_${isa} PROPERTIES SKIP_RETURN_CODE 77)
 endforeach()

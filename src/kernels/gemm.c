@@ -8,7 +8,11 @@
 
 #include "../base/alloc.h"
 #include "../base/scratch.h"
+#include "../base/status.h"
 #include "../base/threads.h"
+
+#include <pthread.h>
+#include <stdio.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -223,37 +227,87 @@ DEFINE_MACRO_KERNEL(macro_kernel_avx2, __attribute__((target("avx2,fma"))), vec3
 DEFINE_MACRO_KERNEL(macro_kernel_avx512, __attribute__((target("avx512f,fma"))), vec64, ivec64, 64 / (int)sizeof(real), 12)
 #endif
 
-static macro_kernel_fn chosen_kernel;
-static const char *chosen_name;
+/* The micro-kernels this build has, best first. */
+typedef struct isa_kernel {
+    const char *name;
+    macro_kernel_fn kernel;
+} isa_kernel;
+static const isa_kernel isa_kernels[] = {
+#if defined(__x86_64__) && defined(__GNUC__)
+    {"avx512", macro_kernel_avx512},
+    {"avx2", macro_kernel_avx2},
+#endif
+    {"portable", macro_kernel_portable},
+};
+enum { NUM_ISAS = sizeof isa_kernels / sizeof isa_kernels[0] };
 
-static void choose_kernel(void)
+static const isa_kernel *chosen;
+static pthread_once_t choose_once = PTHREAD_ONCE_INIT;
+static char env_error[256]; /* why SENET_ISA could not be followed; "" when it was (or is unset) */
+
+int gemm_isa_supported(const char *name)
 {
-    const char *force = getenv("SENET_ISA");
-    chosen_kernel = macro_kernel_portable;
-    chosen_name = "portable";
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
-    int has512 = __builtin_cpu_supports("avx512f");
-    int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (force && strcmp(force, "portable") == 0)
-        return;
-    if (has512 && !(force && strcmp(force, "avx2") == 0)) {
-        chosen_kernel = macro_kernel_avx512;
-        chosen_name = "avx512";
-    } else if (has2) {
-        chosen_kernel = macro_kernel_avx2;
-        chosen_name = "avx2";
-    }
-#else
-    (void)force;
+    if (strcmp(name, "avx512") == 0)
+        return __builtin_cpu_supports("avx512f");
+    if (strcmp(name, "avx2") == 0)
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
+    return strcmp(name, "portable") == 0;
+}
+
+static const isa_kernel *find_isa(const char *name)
+{
+    for (int i = 0; i < NUM_ISAS; i++)
+        if (strcmp(isa_kernels[i].name, name) == 0)
+            return &isa_kernels[i];
+    return NULL;
+}
+
+/* The best kernel the CPU runs, or SENET_ISA's; an unknown or unsupported
+ * SENET_ISA leaves the best one and a message for gemm_isa_check. */
+static void choose_kernel(void)
+{
+    for (int i = 0; i < NUM_ISAS && !chosen; i++)
+        if (gemm_isa_supported(isa_kernels[i].name))
+            chosen = &isa_kernels[i];
+    const char *force = getenv("SENET_ISA");
+    if (!force || !*force)
+        return;
+    const isa_kernel *want = find_isa(force);
+    if (!want)
+        snprintf(env_error, sizeof env_error, "SENET_ISA=%s is not a micro-kernel of this build: choose %s%s%s",
+                 force, isa_kernels[0].name, NUM_ISAS > 1 ? ", " : "", NUM_ISAS > 1 ? "avx2 or portable" : "");
+    else if (!gemm_isa_supported(force))
+        snprintf(env_error, sizeof env_error, "SENET_ISA=%s: this CPU does not have %s (the best it has is %s)", force,
+                 force, chosen->name);
+    else
+        chosen = want;
 }
 
 const char *gemm_isa(void)
 {
-    if (!chosen_kernel)
-        choose_kernel();
-    return chosen_name;
+    pthread_once(&choose_once, choose_kernel);
+    return chosen->name;
+}
+
+int gemm_isa_check(void)
+{
+    pthread_once(&choose_once, choose_kernel);
+    return *env_error ? senet_fail(SENET_ERR_ARGUMENT, "%s", env_error) : SENET_OK;
+}
+
+int gemm_set_isa(const char *name)
+{
+    pthread_once(&choose_once, choose_kernel);
+    const isa_kernel *want = name ? find_isa(name) : NULL;
+    if (!want)
+        return senet_fail(SENET_ERR_ARGUMENT, "'%s' is not a micro-kernel of this build", name ? name : "(null)");
+    if (!gemm_isa_supported(name))
+        return senet_fail(SENET_ERR_STATE, "this CPU does not have %s", name);
+    chosen = want;
+    return SENET_OK;
 }
 
 static void scale_c(int m, int n, real beta, real *c, int ldc)
@@ -308,14 +362,14 @@ static void gemm_blocked(int threads, int trans_a, int trans_b, int m, int n, in
                     real *cb = c + (size_t)i0 * ldc + j0;
                     const real *pbj = pb + (size_t)j0 * kc;
                     if (!trans_a) {
-                        chosen_kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda, pbj, cb, ldc, &u);
+                        chosen->kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda, pbj, cb, ldc, &u);
                         continue;
                     }
                     if (packed_block != ib) {
                         pack_a_trans(pa, a, lda, i0, mc, p0, kc);
                         packed_block = ib;
                     }
-                    chosen_kernel(mc, nc, kc, pa, 0, pbj, cb, ldc, &u);
+                    chosen->kernel(mc, nc, kc, pa, 0, pbj, cb, ldc, &u);
                 }
             }
         }
@@ -330,8 +384,7 @@ static int gemm_prologue(int trans_a, int trans_b, int m, int n, int k, real alp
 {
     if (m <= 0 || n <= 0)
         return 1;
-    if (!chosen_kernel)
-        choose_kernel();
+    pthread_once(&choose_once, choose_kernel);
     /* Tiny products are not worth packing. */
     if (k <= 0 || alpha == 0 || (long long)m * n * k < 4096) {
         scale_c(m, n, beta, c, ldc);
@@ -410,8 +463,7 @@ void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const
 {
     if (m <= 0 || n <= 0)
         return;
-    if (!chosen_kernel)
-        choose_kernel();
+    pthread_once(&choose_once, choose_kernel);
     if (k <= 0) {
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++) {
@@ -445,7 +497,7 @@ void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const
                 int kc = k - p0 < KC ? k - p0 : KC, last = p0 + kc == k;
                 c_update u = {1, p0 == 0 && !(epi && epi->accumulate), last && epi && epi->bias ? epi->bias + j0 : NULL,
                               last && epi && epi->relu};
-                chosen_kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda,
+                chosen->kernel(mc, nc, kc, a + (size_t)i0 * lda + p0, lda,
                               packed_b + (size_t)p0 * n_panels * NR + (size_t)j0 * kc, c + (size_t)i0 * ldc + j0, ldc,
                               &u);
             }

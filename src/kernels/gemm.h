@@ -49,7 +49,21 @@ void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const
 void gemm_plain(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
                 const real *b, int ldb, real beta, real *c, int ldc);
 
-/* The micro-kernel in use: "avx512", "avx2" or "portable". */
+/* The micro-kernel in use: "avx512", "avx2" or "portable". Chosen once per
+ * process (pthread_once): the best the CPU runs, or the one SENET_ISA names.
+ * The direct, grouped, Winograd and weight-gradient kernels follow it. */
 const char *gemm_isa(void);
+/* SENET_ERR_ARGUMENT, with a message naming the choices, when SENET_ISA names
+ * no micro-kernel of this build or one the CPU lacks (the best one is used
+ * meanwhile); senet_net_create fails with it, so a typo is not a silent
+ * fall-back. */
+int gemm_isa_check(void);
+/* Whether this CPU runs the named micro-kernel. */
+int gemm_isa_supported(const char *name);
+/* Switches the micro-kernel (for tests that check every one in a process):
+ * SENET_ERR_ARGUMENT for an unknown name, SENET_ERR_STATE for one the CPU
+ * lacks. Not while other threads compute; packed inference weights of
+ * grouped layers depend on it, so switch before building nets. */
+int gemm_set_isa(const char *name);
 
 #endif

@@ -4,6 +4,7 @@
  * nets follow the same scheme, see README "Weights"). */
 #include "net.h"
 
+#include "../kernels/gemm.h"
 #include "../base/status.h"
 
 #include <stdio.h>
@@ -307,6 +308,9 @@ static int head(builder *b, int x)
 
 int net_build(senet_net *net)
 {
+    /* a SENET_ISA that cannot be followed fails here, once per net, rather
+     * than running another kernel without a word */
+    TRY(gemm_isa_check());
     builder b = {net, 0, SENET_OK};
     const arch_row *arch = net->arch;
     net->input_act = new_act(&b, 3);
