@@ -34,6 +34,8 @@ enum MHD_Result reply(request *r, int status, const char *content_type, char *da
     r->phase = PHASE_ANSWERED;
     enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
+    /* the deadline runs again while the answer is sent: a client that reads it a byte at a time is cut too */
+    conn_watch_answered(r->s->watch, r->watch);
     return ok;
 }
 
