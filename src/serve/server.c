@@ -12,15 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the log line and metrics, when a request is done ---- */
 
 static void log_request(server *s, const request *r, double ms)
 {
+    char when[32];
+    time_t now = time(NULL);
+    struct tm utc;
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &utc));
     if (s->o.log_json) {
         json_buf b = {0};
-        json_buf_puts(&b, "{\"method\": ");
+        json_buf_puts(&b, "{\"time\": ");
+        json_put_str(&b, when);
+        json_buf_puts(&b, ", \"method\": ");
         json_put_str(&b, r->method);
         json_buf_puts(&b, ", \"path\": ");
         json_put_str(&b, r->path);
@@ -35,7 +42,7 @@ static void log_request(server *s, const request *r, double ms)
             fwrite(b.data, 1, b.length, stderr);
         json_buf_free(&b);
     } else {
-        fprintf(stderr, "%s %s %d %zu B %.2f ms\n", r->method, r->path, r->status, r->bytes_out, ms);
+        fprintf(stderr, "%s %s %s %d %zu B %.2f ms\n", when, r->method, r->path, r->status, r->bytes_out, ms);
     }
 }
 

@@ -104,7 +104,8 @@ with Server(senet, "--weights", model, "--arch", "se_resnet20", "--name", "cifar
     check("/v1/classify?top=5&excitations=1" in text, "the page classifies with excitations")
     check(s.json("GET", "/v1/model")["se_blocks"] == 9, "/v1/model")
     log = [json.loads(l) for l in s.text().splitlines() if l.startswith("{")]
-    check(any(l["path"] == "/v1/classify" and l["status"] == 200 and l["bytes"] > 0 and l["ms"] >= 0 for l in log),
+    check(any(l["path"] == "/v1/classify" and l["status"] == 200 and l["bytes"] > 0 and l["ms"] >= 0
+              and l["method"] == "POST" and l["time"].endswith("Z") for l in log),
           "--log-json writes one JSON object per request: %s" % log[:3])
     check(len([l for l in log if l["path"] == "/v1/classify"]) == len(images) + 3, "one log line per request")
     rc = s.stop()
