@@ -13,6 +13,7 @@
 #include "default_model.h"
 #include "image_list.h"
 #include "io/json.h"
+#include "model_file.h"
 #include "senet_data.h"
 
 #include <math.h>
@@ -184,20 +185,29 @@ int cmd_classify(int argc, char **argv)
         fprintf(stderr, "senet classify: --input-size %ld is out of range (16..4096)\n", input_size);
         goto done;
     }
-    if (default_model_fill("classify", &weights, &net.arch, default_path, sizeof default_path))
+    if (default_model_fill("classify", &weights, default_path, sizeof default_path))
         goto done;
     senet_config cfg;
-    if (net_config_from_options(&net, &cfg) || apply_threads("classify", threads))
+    senet_model_info info;
+    const char *norm;
+    int rc_model = model_config("classify", &net, weights, 0, &cfg, &info);
+    if (rc_model) {
+        status = rc_model;
         goto done;
-    c.size = input_size ? (int)input_size : senet_arch_input_size(cfg.arch);
-    int made = senet_transform_for_arch(cfg.arch, c.size, normalize, &c.transform);
+    }
+    if (apply_threads("classify", threads) || model_normalize("classify", weights, &info, normalize, &norm))
+        goto done;
+    /* the file's input size unless asked for another (a net runs at any size from 32) */
+    c.size = input_size ? (int)input_size : info.input_h ? info.input_h : senet_arch_input_size(cfg.arch);
+    int made = senet_transform_for_arch(cfg.arch, c.size, norm, &c.transform);
     if (made) {
         cli_error("classify", "", made);
         goto done;
     }
-    status = 1;
-    if (class_names_for("classify", labels, cfg.num_classes, &names))
+    status = model_class_names("classify", weights, &info, labels, cfg.num_classes, &names);
+    if (status)
         goto done;
+    status = 1;
     model = open_frozen_net("classify", &cfg, weights);
     if (!model)
         goto done;

@@ -6,6 +6,7 @@
 #include "default_model.h"
 #include "dist/dist.h"
 #include "evaluate.h"
+#include "model_file.h"
 #include "parallel.h"
 
 #include <stdio.h>
@@ -84,11 +85,15 @@ int cmd_eval(int argc, char **argv)
     if (rc)
         return rc > 0 ? 0 : 2;
     char default_path[4096];
-    if (default_model_fill("eval", &weights, &net.arch, default_path, sizeof default_path))
+    if (default_model_fill("eval", &weights, default_path, sizeof default_path))
         return 2;
     senet_config cfg;
-    if (net_config_from_options(&net, &cfg) || apply_threads("eval", parallel_default_threads(threads)) ||
-        parallel_check_command("eval", argc, argv))
+    senet_model_info info;
+    int rc_model = model_config("eval", &net, weights, 0, &cfg, &info);
+    if (rc_model)
+        return rc_model;
+    if (apply_threads("eval", parallel_default_threads(threads)) || parallel_check_command("eval", argc, argv) ||
+        model_normalize("eval", weights, &info, data.normalize, &data.normalize))
         return 2;
     if (batch < 1 || batch > 65536 || input_size < 0 || input_size > 16384) {
         fprintf(stderr, "senet eval: --batch must be in 1..65536 and --input-size in 0..16384\n");
@@ -99,7 +104,8 @@ int cmd_eval(int argc, char **argv)
         return 2;
     }
     data.split_seed = (uint64_t)seed;
-    data.input_size = (int)input_size;
+    /* the size the file says its net was trained at, unless asked for another */
+    data.input_size = input_size ? (int)input_size : info.input_h == info.input_w ? info.input_h : 0;
     dataset *ds = NULL;
     preprocess prep;
     if (data_open("eval", &data, train_split, 0, &ds, &prep, senet_arch_input_size(cfg.arch)))

@@ -5,6 +5,7 @@
  * per class and over all images, class-specificity and saturation
  * (excite.h), as a table or JSON, and the paper's figures as SVG or PNG. */
 #include "args.h"
+#include "model_file.h"
 #include "commands.h"
 #include "data_setup.h"
 #include "default_model.h"
@@ -294,11 +295,15 @@ int cmd_excite(int argc, char **argv)
     if (check_options(&o, &per_class))
         return 2;
     char default_path[4096];
-    if (default_model_fill("excite", &weights, &net.arch, default_path, sizeof default_path))
+    if (default_model_fill("excite", &weights, default_path, sizeof default_path))
         return 2;
     senet_config cfg;
-    if (net_config_from_options(&net, &cfg) || apply_threads("excite", parallel_default_threads(threads)) ||
-        parallel_check_command("excite", argc, argv))
+    senet_model_info info;
+    int rc_model = model_config("excite", &net, weights, 0, &cfg, &info);
+    if (rc_model)
+        return rc_model;
+    if (apply_threads("excite", parallel_default_threads(threads)) || parallel_check_command("excite", argc, argv) ||
+        model_normalize("excite", weights, &info, data.normalize, &data.normalize))
         return 2;
     if (input_size < 0 || input_size > 16384) {
         fprintf(stderr, "senet excite: --input-size %ld is out of range (0..16384)\n", input_size);

@@ -2,6 +2,7 @@
 #include "args.h"
 #include "commands.h"
 #include "io/safetensors.h"
+#include "model_file.h"
 #include "tensor_file.h"
 
 #include <stdio.h>
@@ -22,9 +23,10 @@ int cmd_forward(int argc, char **argv)
          "LIST"},
     };
     senet_config cfg;
+    senet_model_info info;
     int exit_code;
-    if (parse_net_command("forward", "--arch A --weights W --input IN --output OUT [options]", specs, sizeof specs / sizeof *specs, argc, argv, &net, &cfg,
-                          &exit_code))
+    if (parse_model_command("forward", "--weights W --input IN --output OUT [--arch A] [options]", specs,
+                            sizeof specs / sizeof *specs, argc, argv, &net, &weights, &cfg, &info, &exit_code))
         return exit_code;
     if (!weights || !input || !output) {
         fprintf(stderr, "senet forward: --weights, --input and --output are required\n");
@@ -53,7 +55,7 @@ int cmd_forward(int argc, char **argv)
         status = safetensors_write(output, &e, 1);
     }
     if (status)
-        cli_error("forward", "", status);
+        cli_error("forward", input, status); /* a NaN names the image and position in it */
     free(logits);
     senet_net_free(model);
     batch_file_free(&batch);

@@ -1,18 +1,22 @@
-/* senet init: a freshly initialised net written as safetensors. */
+/* senet init: a freshly initialised net written as safetensors, with the
+ * metadata every senet file carries (the configuration, the input size and
+ * normalisation the architecture is usually run with, the command). */
 #include "args.h"
 #include "commands.h"
+#include "model_file.h"
 
 #include <stdio.h>
 
 int cmd_init(int argc, char **argv)
 {
     net_options net = {0};
-    const char *output = NULL;
+    const char *output = NULL, *labels = NULL;
     long seed = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         {"seed", OPT_INT, &seed, "random seed (0)", "S"},
         {"output", OPT_STRING, &output, "weights file to write (.safetensors)", "W"},
+        {"labels", OPT_STRING, &labels, "class names to record, one per line", "FILE"},
     };
     senet_config cfg;
     int exit_code;
@@ -23,14 +27,29 @@ int cmd_init(int argc, char **argv)
         fprintf(stderr, "senet init: --output is required\n");
         return 2;
     }
+    if (seed < 0) {
+        fprintf(stderr, "senet init: --seed %ld is out of range (0 or more)\n", seed);
+        return 2;
+    }
+    class_names names = {0};
+    if (labels && class_names_load("init", labels, cfg.num_classes, &names))
+        return 2;
     senet_net *model = open_net("init", &cfg, NULL);
-    if (!model)
+    if (!model) {
+        class_names_free(&names);
         return 1;
+    }
+    int size = senet_arch_input_size(cfg.arch);
     int status = senet_net_init(model, (uint64_t)seed);
+    if (!status)
+        status = model_set_command(model, argc, argv);
+    if (!status)
+        status = model_set_data_metadata(model, names.names, names.count, size, size, size == 32 ? "cifar" : "imagenet");
     if (!status)
         status = senet_net_save(model, output);
     if (status)
         cli_error("init", "", status);
+    class_names_free(&names);
     senet_net_free(model);
     return status ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "dist/dist.h"
 #include "io/weights.h"
+#include "model_file.h"
 #include "parallel.h"
 #include "tensor_file.h"
 
@@ -64,9 +65,10 @@ int cmd_step(int argc, char **argv)
         {"sync-bn", OPT_FLAG, &sync_bn, "under mpirun: batch norm over the whole batch, not each rank's slice", NULL},
     };
     senet_config cfg;
+    senet_model_info info;
     int exit_code;
-    if (parse_net_command("step", "--arch A --weights W --input IN --output OUT [options]", specs, sizeof specs / sizeof *specs, argc, argv, &net, &cfg,
-                          &exit_code))
+    if (parse_model_command("step", "--weights W --input IN --output OUT [--arch A] [options]", specs,
+                            sizeof specs / sizeof *specs, argc, argv, &net, &weights, &cfg, &info, &exit_code))
         return exit_code;
     if (!weights || !input || !output) {
         fprintf(stderr, "senet step: --weights, --input and --output are required\n");

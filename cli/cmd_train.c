@@ -23,6 +23,7 @@
 #include "evaluate.h"
 #include "io/safetensors.h"
 #include "io/weights.h"
+#include "model_file.h"
 #include "parallel.h"
 #include "progress.h"
 
@@ -105,6 +106,8 @@ typedef struct run {
     char checkpoint_path[4096], log_path[4096], final_path[4096], best_path[4096];
     double best_top1;      /* the best evaluation's top-1 so far, the one in best_path; -1: none yet */
     char augmentation[160]; /* the training pipeline, for the start-up line */
+    int input_h, input_w;   /* the net's input, for the files' metadata */
+    const char *normalize;  /* the normalisation preset, or NULL */
     const char *last_good; /* the checkpoint this run resumed from or last wrote; NULL: none yet */
     FILE *log;             /* rank 0 only */
     progress bar;
@@ -312,6 +315,9 @@ static int open_data(run *r, senet_config *cfg, const char *num_classes_given)
     if (data_open("train", &o->data, 1, 1, &r->train_set, &train_prep, size))
         return -1;
     data_describe(&train_prep, r->augmentation, sizeof r->augmentation);
+    r->input_h = train_prep.out_h;
+    r->input_w = train_prep.out_w;
+    r->normalize = data_normalization_name(&train_prep);
     int classes = dataset_num_classes(r->train_set);
     if (!num_classes_given)
         cfg->num_classes = classes;
@@ -382,6 +388,25 @@ static void report_communication(const parallel *p, int64_t steps)
             "gradient all-reduce %.2f ms, %s %.2f ms (%.0f calls)\n",
             1e3 * p->grad_seconds / steps, p->sync_bn ? "loss and sync-BN sums" : "loss sum",
             1e3 * p->hook_seconds / steps, (double)p->hook_calls / steps);
+}
+
+/* What every file the run writes says about its net: the classes' names,
+ * the input, the normalisation and the command line. */
+static int describe_files(run *r, int argc, char **argv)
+{
+    int k = dataset_num_classes(r->train_set);
+    const char **names = malloc((size_t)k * sizeof *names);
+    int status = names ? SENET_OK : SENET_ERR_NOMEM;
+    for (int c = 0; names && c < k; c++)
+        names[c] = dataset_class_name(r->train_set, c);
+    if (!status)
+        status = model_set_command(r->net, argc, argv);
+    if (!status)
+        status = model_set_data_metadata(r->net, names, k, r->input_h, r->input_w, r->normalize);
+    free(names);
+    if (status)
+        cli_error("train", "cannot describe the net", status);
+    return status;
 }
 
 static void free_run(run *r)
@@ -493,6 +518,8 @@ int cmd_train(int argc, char **argv)
     if (!(r.net = open_net("train", &cfg, NULL)) || senet_net_init(r.net, (uint64_t)o.seed))
         goto done;
     r.cfg = senet_net_config(r.net);
+    if (describe_files(&r, argc, argv))
+        goto done;
     if (o.resume) {
         senet_checkpoint_info info;
         int s = senet_checkpoint_load(r.net, o.resume, &info);

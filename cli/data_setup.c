@@ -116,6 +116,17 @@ void data_describe(const preprocess *p, char *buf, size_t size)
     snprintf(buf, size, "unknown preprocessing");
 }
 
+const char *data_normalization_name(const preprocess *prep)
+{
+    static const char *const names[] = {"imagenet", "caffe", "cifar", "mnist", "unit"};
+    for (int i = 0; i < 5; i++) {
+        normalization n;
+        if (normalization_preset(names[i], &n) == 0 && memcmp(&n, &prep->norm, sizeof n) == 0)
+            return names[i];
+    }
+    return NULL;
+}
+
 loader *data_loader(const char *command, const dataset *ds, const preprocess *prep, int batch, uint64_t seed,
                     int shuffle)
 {

@@ -41,6 +41,10 @@ int data_open(const char *command, const data_choice *c, int train, int augment,
  * (pad 4, random 32x32 crop, flip)". */
 void data_describe(const preprocess *prep, char *buf, size_t size);
 
+/* The name of prep's normalisation preset (imagenet, caffe, cifar, mnist,
+ * unit), or NULL when it is none of them. */
+const char *data_normalization_name(const preprocess *prep);
+
 /* A loader over ds, of this rank's shard of each batch of `batch` (all
  * ranks together) under mpirun; prints the error. */
 loader *data_loader(const char *command, const dataset *ds, const preprocess *prep, int batch, uint64_t seed,

@@ -40,7 +40,7 @@ int default_model_path(char *path, size_t size)
     return found(path, size, dir, "/" SENET_MODELS_FROM_BIN "/", DEFAULT_MODEL_NAME) ? 0 : -1;
 }
 
-int default_model_fill(const char *command, const char **weights, const char **arch, char *buf, size_t size)
+int default_model_fill(const char *command, const char **weights, char *buf, size_t size)
 {
     if (*weights)
         return 0;
@@ -51,7 +51,5 @@ int default_model_fill(const char *command, const char **weights, const char **a
         return -1;
     }
     *weights = buf;
-    if (!*arch)
-        *arch = DEFAULT_MODEL_ARCH;
     return 0;
 }

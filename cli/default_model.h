@@ -20,8 +20,8 @@
 int default_model_path(char *path, size_t size);
 
 /* For a command run without --weights: *weights becomes the default model
- * (its path in buf) and *arch, when not given, its architecture. 0, or -1
- * with a message naming where it was looked for. */
-int default_model_fill(const char *command, const char **weights, const char **arch, char *buf, size_t size);
+ * (its path in buf; its metadata says its architecture). 0, or -1 with a
+ * message naming where it was looked for. */
+int default_model_fill(const char *command, const char **weights, char *buf, size_t size);
 
 #endif

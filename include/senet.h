@@ -119,7 +119,10 @@ SENET_API int senet_get_threads(void);
 SENET_API int senet_net_set_threads(senet_net *net, int threads);
 SENET_API int senet_net_get_threads(const senet_net *net);
 
-/* Weights in safetensors, under the state_dict names of the PyTorch models. */
+/* Weights in safetensors, under the state_dict names of the PyTorch models.
+ * A missing num_batches_tracked loads as 0 (as PyTorch's strict load).
+ * Loading also takes over the file's attached metadata (see "Model files"
+ * below); saving writes the configuration and the attached entries. */
 SENET_API int senet_net_load(senet_net *net, const char *path);
 SENET_API int senet_net_save(const senet_net *net, const char *path);
 
@@ -129,7 +132,9 @@ SENET_API int senet_net_save(const senet_net *net, const char *path);
  * convolution weights, kept until the parameters change again;
  * senet_net_freeze drops the first); the
  * activations share a few buffers, and a batch whose activations would
- * pass 64 MB runs a few images per pass in them (the logits are the same). */
+ * pass 64 MB runs a few images per pass in them (the logits are the same).
+ * An input value that is NaN or infinite is SENET_ERR_ARGUMENT naming the
+ * image, channel, row and column (here and in training). */
 SENET_API int senet_net_forward(senet_net *net, const float *input, int n, int h, int w, float *logits);
 
 /* For a process that only classifies: builds the eval-mode plan now and
@@ -245,6 +250,42 @@ typedef struct senet_checkpoint_info {
  * momentum is NaN or infinite: a checkpoint is the run's last good state. */
 SENET_API int senet_checkpoint_save(const senet_net *net, const char *path, const senet_checkpoint_info *info);
 SENET_API int senet_checkpoint_load(senet_net *net, const char *path, senet_checkpoint_info *info);
+
+/* ---- Model files: what a weights file says about itself ----
+ * senet_net_save and senet_checkpoint_save write the net's configuration
+ * into the file's safetensors "__metadata__" (string keys and values:
+ * arch, num_classes, dropout, se_reduction, se_squeeze, se_gate, se_mode,
+ * se_stages, se_bias, senet_version), followed by the entries attached
+ * with senet_net_set_metadata: by convention class_names (one name per
+ * line), input_size ("S" or "HxW"), normalize (a preset name) and command.
+ * README "Model files" lists them, so other tools can write them too. */
+
+/* Attaches KEY = VALUE (UTF-8) to the files the net is saved to; VALUE NULL
+ * removes KEY. SENET_ERR_ARGUMENT for a key the configuration writes, an
+ * empty key, or more than 32 entries. */
+SENET_API int senet_net_set_metadata(senet_net *net, const char *key, const char *value);
+
+typedef struct senet_model_info {
+    int has_config;          /* 1: the file names its architecture; config holds it */
+    senet_config config;     /* the architecture's defaults overridden by the file's keys */
+    int input_h, input_w;    /* "input_size"; 0 when absent */
+    char normalize[16];      /* "normalize"; "" when absent */
+    int num_class_names;     /* lines of "class_names"; 0 when absent */
+    int classifier_outputs;  /* rows of last_linear.weight; 0 when the file has none */
+    int is_checkpoint;       /* written by senet_checkpoint_save */
+} senet_model_info;
+
+/* Reads PATH's metadata (not its weights). A file without any, PyTorch's,
+ * gives has_config 0. SENET_ERR_FORMAT, naming the key, for a value that
+ * is not valid (an unknown architecture, class names that are not
+ * num_classes lines). */
+SENET_API int senet_model_info_read(const char *path, senet_model_info *info);
+
+/* The metadata value of KEY in PATH, NUL-terminated, into buf (size bytes);
+ * *length gets its length without the NUL. size 0 (buf may be NULL) only
+ * asks for the length. SENET_ERR_ARGUMENT when the file has no such key
+ * (*length 0), SENET_ERR_NOMEM when buf is too small. */
+SENET_API int senet_model_metadata(const char *path, const char *key, char *buf, size_t size, size_t *length);
 
 /* ---- Description ---- */
 SENET_API size_t senet_net_num_params(const senet_net *net); /* trainable scalars */

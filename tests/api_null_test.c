@@ -38,6 +38,17 @@ static void net_calls(senet_net *net)
     ARG(senet_net_load(net, NULL));
     ARG(senet_net_save(NULL, "/tmp/never.safetensors"));
     ARG(senet_net_save(net, NULL));
+    ARG(senet_net_set_metadata(NULL, "k", "v"));
+    ARG(senet_net_set_metadata(net, NULL, "v"));
+    senet_model_info model_info;
+    size_t length;
+    char text[8];
+    ARG(senet_model_info_read(NULL, &model_info));
+    ARG(senet_model_info_read("w.safetensors", NULL));
+    ARG(senet_model_metadata(NULL, "k", text, sizeof text, &length));
+    ARG(senet_model_metadata("w.safetensors", NULL, text, sizeof text, &length));
+    ARG(senet_model_metadata("w.safetensors", "k", NULL, sizeof text, &length));
+    ARG(senet_model_metadata("w.safetensors", "k", text, sizeof text, NULL));
 
     ARG(senet_net_forward(NULL, x, 1, SIZE, SIZE, logits));
     ARG(senet_net_forward(net, NULL, 1, SIZE, SIZE, logits));

@@ -61,15 +61,38 @@ expect 1 "$tmp/junk.safetensors" -- \
   "$senet" convert --arch se_resnet20 --weights "$tmp/junk.safetensors" --output "$tmp/o.safetensors"
 expect 1 "has no tensor 'input'" -- \
   "$senet" forward --arch se_resnet20 --weights "$tmp/w.safetensors" --input "$tmp/w.safetensors" --output "$tmp/o.safetensors"
-expect 1 "tensor 'layer1.0.se_module.fc1.weight' has shape \(1, 16, 1, 1\), the architecture expects \(2, 16, 1, 1\)" -- \
+# A file that says what it is: a flag that disagrees is a usage error naming both values.
+expect 2 "--se-reduction 8 disagrees with $tmp/w.safetensors, whose se_reduction is 16" -- \
   "$senet" convert --arch se_resnet20 --se-reduction 8 --weights "$tmp/w.safetensors" --output "$tmp/o.safetensors"
-expect 0 '' -- "$senet" init --arch se_resnet20 --se-bias 0 --output "$tmp/nobias.safetensors"
-expect 1 "missing tensor 'layer1.0.se_module.fc1.bias' of shape \(1\)" -- \
-  "$senet" convert --arch se_resnet20 --weights "$tmp/nobias.safetensors" --output "$tmp/o.safetensors"
-expect 1 "unexpected tensor 'layer1.0.se_module.fc1.weight'" -- \
+expect 2 "--arch resnet20 disagrees with $tmp/w.safetensors, whose arch is se_resnet20" -- \
   "$senet" convert --arch resnet20 --weights "$tmp/w.safetensors" --output "$tmp/o.safetensors"
+expect 2 "--num-classes 100 disagrees with $tmp/w.safetensors, whose num_classes is 10" -- \
+  "$senet" convert --num-classes 100 --weights "$tmp/w.safetensors" --output "$tmp/o.safetensors"
+expect 0 '' -- "$senet" convert --se-stages all --se-gate sigmoid --weights "$tmp/w.safetensors" --output "$tmp/o.safetensors"
+expect 0 '' -- "$senet" init --arch se_resnet20 --se-bias 0 --output "$tmp/nobias.safetensors"
+expect 0 '' -- "$senet" convert --weights "$tmp/nobias.safetensors" --output "$tmp/o.safetensors"
+# Files without metadata (PyTorch's) take the flags, and the state dict decides.
+strip_metadata() { /usr/bin/python3 -c '
+import json, struct, sys
+b = open(sys.argv[1], "rb").read(); n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n]); h.pop("__metadata__", None)
+t = json.dumps(h).encode(); t += b" " * (-len(t) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(t)) + t + b[8 + n:])' "$1" "$2"; }
+strip_metadata "$tmp/w.safetensors" "$tmp/bare.safetensors"
+strip_metadata "$tmp/nobias.safetensors" "$tmp/bare_nobias.safetensors"
+expect 2 "--arch is required: $tmp/bare.safetensors does not say its architecture" -- \
+  "$senet" convert --weights "$tmp/bare.safetensors" --output "$tmp/o.safetensors"
+expect 1 "tensor 'layer1.0.se_module.fc1.weight' has shape \(1, 16, 1, 1\), the architecture expects \(2, 16, 1, 1\)" -- \
+  "$senet" convert --arch se_resnet20 --se-reduction 8 --weights "$tmp/bare.safetensors" --output "$tmp/o.safetensors"
+expect 1 "missing tensor 'layer1.0.se_module.fc1.bias' of shape \(1\)" -- \
+  "$senet" convert --arch se_resnet20 --weights "$tmp/bare_nobias.safetensors" --output "$tmp/o.safetensors"
+expect 1 "unexpected tensor 'layer1.0.se_module.fc1.weight'" -- \
+  "$senet" convert --arch resnet20 --weights "$tmp/bare.safetensors" --output "$tmp/o.safetensors"
 expect 1 "'last_linear.weight' has shape \(10, 64\), the architecture expects \(100, 64\)" -- \
-  "$senet" convert --arch se_resnet20 --num-classes 100 --weights "$tmp/w.safetensors" --output "$tmp/o.safetensors"
+  "$senet" convert --arch se_resnet20 --num-classes 100 --weights "$tmp/bare.safetensors" --output "$tmp/o.safetensors"
+# A bare file converted gets the configuration and the command; its classes come from its classifier.
+expect 0 '' -- "$senet" convert --arch se_resnet20 --weights "$tmp/bare.safetensors" --output "$tmp/described.safetensors"
+expect 0 '' -- "$senet" convert --weights "$tmp/described.safetensors" --output "$tmp/o.safetensors"
 expect 1 "$tmp/nodir/o.safetensors" -- \
   "$senet" convert --arch se_resnet20 --weights "$tmp/w.safetensors" --output "$tmp/nodir/o.safetensors"
 expect 0 '' -- "$senet" convert --arch se_resnet20 --weights "$tmp/w.safetensors" --output "$tmp/c.safetensors"

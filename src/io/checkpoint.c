@@ -6,6 +6,7 @@
 
 #include "../base/alloc.h"
 #include "../base/status.h"
+#include "model_meta.h"
 #include "weights.h"
 
 #include <inttypes.h>
@@ -153,8 +154,14 @@ int net_checkpoint_load(senet_net *net, const char *path, senet_checkpoint_info 
         status = momentum ? safetensors_read_f32(f, m, momentum, net->num_params)
                           : senet_fail(SENET_ERR_NOMEM, "no memory for the momentum buffer");
     }
+    model_meta_staged meta = {0};
+    if (!status)
+        status = model_meta_stage(f, &meta);
     if (!status)
         status = weights_load_from(net, f);
+    if (!status)
+        model_meta_commit(net, &meta);
+    model_meta_staged_free(&meta);
     if (!status) {
         aligned_free(net->momentum);
         net->momentum = momentum;

@@ -1,13 +1,14 @@
 /* A net's state dict to and from safetensors: parameters and BN running
  * statistics as F32 (F16 and BF16 are read too), num_batches_tracked as an
  * I64 scalar, under the PyTorch state_dict names of the parameter table.
- * Loading is strict: a missing, extra or misshapen tensor is an error that
- * names it, and nothing is changed in the net (weights, plan, frozen or not)
+ * Loading is strict: a missing (num_batches_tracked aside), extra or
+ * misshapen tensor is an error that names it, and nothing is changed in the net (weights, plan, frozen or not)
  * unless every tensor is right. */
 #include "../models/net.h"
 
 #include "../base/alloc.h"
 #include "../base/status.h"
+#include "model_meta.h"
 #include "weights.h"
 
 #include <stdio.h>
@@ -36,6 +37,13 @@ static int check_entry(const safetensors_file *f, const param_entry *e, const st
     char want[96], got[96];
     const st_tensor *t = safetensors_find(f, e->name);
     format_shape(want, sizeof want, e->ndim, e->shape);
+    if (!t && e->store == STORE_COUNTER) {
+        /* PyTorch before 0.4.1 saved no num_batches_tracked, and its
+         * load_state_dict(strict=True) accepts such a file, leaving the
+         * counter at 0: so does senet. */
+        *out = NULL;
+        return SENET_OK;
+    }
     if (!t)
         return senet_fail(SENET_ERR_SHAPE, "%s: missing tensor '%s' of shape %s", path, e->name, want);
     int same = t->ndim == e->ndim;
@@ -83,7 +91,9 @@ int weights_load_from(senet_net *net, const safetensors_file *f)
         net_weights_replaced(net);
     for (int j = 0; j < net->num_entries && status == SENET_OK; j++) {
         const param_entry *e = &net->entries[j];
-        if (e->store == STORE_COUNTER)
+        if (e->store == STORE_COUNTER && !found[j])
+            memset(net_tensor_i64(net, j), 0, e->numel * sizeof(int64_t));
+        else if (e->store == STORE_COUNTER)
             status = safetensors_read_i64(f, found[j], net_tensor_i64(net, j), e->numel);
         else
             status = safetensors_read_f32(f, found[j], net_tensor_f32(net, j), e->numel);
@@ -92,11 +102,19 @@ int weights_load_from(senet_net *net, const safetensors_file *f)
     return status;
 }
 
+/* The file's attached metadata (class names, input size, ...) comes with
+ * its weights, so that a loaded and saved net keeps what its file said. */
 int net_load_weights(senet_net *net, const char *path)
 {
     safetensors_file *f = NULL;
     TRY(safetensors_open(path, &f));
-    int status = weights_load_from(net, f);
+    model_meta_staged meta;
+    int status = model_meta_stage(f, &meta);
+    if (!status)
+        status = weights_load_from(net, f);
+    if (!status)
+        model_meta_commit(net, &meta);
+    model_meta_staged_free(&meta);
     safetensors_close(f);
     return status;
 }
@@ -120,7 +138,21 @@ int weights_save_metadata(const senet_net *net, const char *path, const st_write
     }
     for (int j = 0; j < num_extra; j++)
         entries[net->num_entries + j] = extra[j];
-    int status = safetensors_write_metadata(path, entries, net->num_entries + num_extra, keys, values, num_metadata);
+    /* The net's configuration and attached entries first, then the caller's
+     * (a checkpoint's position, the best weights' score). */
+    model_meta_list *meta = malloc(sizeof *meta);
+    if (!meta) {
+        free(entries);
+        return senet_fail(SENET_ERR_NOMEM, "out of memory");
+    }
+    model_meta_collect(net, keys, num_metadata, meta);
+    for (int i = 0; i < num_metadata && meta->count < (int)(sizeof meta->keys / sizeof *meta->keys); i++) {
+        meta->keys[meta->count] = keys[i];
+        meta->values[meta->count++] = values[i];
+    }
+    int status = safetensors_write_metadata(path, entries, net->num_entries + num_extra, meta->keys, meta->values,
+                                            meta->count);
+    free(meta);
     free(entries);
     return status;
 }

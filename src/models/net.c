@@ -1,6 +1,7 @@
 /* The public network API: configuration, creation, initialisation,
  * inference, training forward/backward and description. */
 #include "net.h"
+#include "../io/model_meta.h"
 
 #include "../base/alloc.h"
 #include "../base/scratch.h"
@@ -123,6 +124,7 @@ void senet_net_free(senet_net *net)
     aligned_free(net->counters);
     aligned_free(net->saved_buffers);
     aligned_free(net->saved_counters);
+    net_metadata_free(net);
     free(net);
 }
 
@@ -207,6 +209,29 @@ static void load_input_nchw(senet_net *net, const float *input, int n, int h, in
 
 /* Everything about a batch that can be wrong is found here, before the
  * call changes anything in the net (net_prepare would drop its buffers). */
+/* A NaN or infinity in the input would spread through every later layer
+ * (batch norm's statistics in training) and, through max pooling or a
+ * ReLU, can even come out as finite, confident logits; PyTorch gives NaN.
+ * One read of the input, summed so that the loop vectorises (x - x is 0
+ * for a finite x and NaN otherwise); the position is looked for only when
+ * the sum says there is one. */
+static int check_finite_input(const float *input, int n, int h, int w)
+{
+    size_t count = (size_t)n * 3 * h * w;
+    float acc = 0;
+    for (size_t i = 0; i < count; i++)
+        acc += input[i] - input[i];
+    if (acc == 0)
+        return SENET_OK;
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(input[i])) {
+            size_t plane = (size_t)h * w, at = i % plane;
+            return senet_fail(SENET_ERR_ARGUMENT, "input image %zu, channel %zu, row %zu, column %zu is %g: inputs must be finite",
+                              i / (3 * plane), i / plane % 3, at / (size_t)w, at % (size_t)w, input[i]);
+        }
+    return SENET_OK;
+}
+
 static int check_batch(const senet_net *net, const float *input, int n, int h, int w)
 {
     if (!input)
@@ -216,14 +241,15 @@ static int check_batch(const senet_net *net, const float *input, int n, int h, i
                           n, h, w, net->cfg.arch);
     if (n > (1 << 20))
         return senet_fail(SENET_ERR_ARGUMENT, "batch size %d is out of range (1..%d)", n, 1 << 20);
-    if (h == net->run_h && w == net->run_w)
-        return SENET_OK; /* a size that ran already */
-    int *hs = calloc((size_t)net->num_acts * 2, sizeof(int));
-    if (!hs)
-        return senet_fail(SENET_ERR_NOMEM, "out of memory");
-    int status = net_propagate_shapes(net, h, w, hs, hs + net->num_acts);
-    free(hs);
-    return status;
+    if (h != net->run_h || w != net->run_w) { /* a size that has not run yet */
+        int *hs = calloc((size_t)net->num_acts * 2, sizeof(int));
+        if (!hs)
+            return senet_fail(SENET_ERR_NOMEM, "out of memory");
+        int status = net_propagate_shapes(net, h, w, hs, hs + net->num_acts);
+        free(hs);
+        TRY(status);
+    }
+    return check_finite_input(input, n, h, w);
 }
 
 int net_eval_forward(senet_net *net, const float *input, int n, int h, int w, float *logits)

@@ -8,6 +8,7 @@
  * touches nothing, which tells the caller that its program shares a net
  * across threads (one net per thread is the way to run in parallel). */
 #include "net.h"
+#include "../io/model_meta.h"
 
 #include "../base/status.h"
 #include "../base/threads.h"
@@ -123,6 +124,11 @@ int senet_net_load(senet_net *net, const char *path)
 int senet_net_save(const senet_net *net, const char *path)
 {
     GUARDED(net, path, "senet_net_save", net_save_weights(net, path));
+}
+
+int senet_net_set_metadata(senet_net *net, const char *key, const char *value)
+{
+    GUARDED(net, key, "senet_net_set_metadata", net_set_metadata(net, key, value));
 }
 
 int senet_checkpoint_save(const senet_net *net, const char *path, const senet_checkpoint_info *info)
