@@ -11,8 +11,9 @@
 # the identical recipe for the README's comparison. --epochs shortens the
 # cosine schedule (the committed models used --epochs 40, see README);
 # --threads fixes the thread count, which with the seed makes the run
-# bit-reproducible. The run lives in DIR (default runs/default-ARCH-EEPOCHS) and
-# checkpoints every epoch; running the script again
+# bit-reproducible. The run lives in DIR (default models/training/ARCH-EEPOCHSep,
+# tracked by git: commit it every half hour) and checkpoints every epoch and
+# every 130 steps; running the script again
 # resumes it, so the 180 epochs can be spread over several sessions
 # (--max-hours stops cleanly, with a checkpoint, after about H hours).
 # When the run is complete, models/ARCH_cifar10.safetensors is written.
@@ -36,7 +37,9 @@ done
 batch=128
 archive=${SENET_CIFAR_ARCHIVE:-../shared/data/cifar10-jpeg.tar.gz}
 data=build/cifar10
-out=${out:-runs/default-$arch-${epochs}ep}
+# A tracked folder: only what is committed survives a session (the runs of
+# 2026-12-02 on are in models/training/ARCH-180ep, committed as they go).
+out=${out:-models/training/$arch-${epochs}ep}
 
 make -s >/dev/null
 if [ ! -d "$data/test" ]; then
@@ -46,7 +49,7 @@ fi
 
 args=(--arch "$arch" --data "$data" --epochs "$epochs" --batch "$batch" --lr 0.1 --schedule cosine
       --momentum 0.9 --nesterov --weight-decay 5e-4 --no-decay-bn-bias --seed 0 --out "$out"
-      --log-every 50)
+      --log-every 50 --checkpoint-every 130)
 if [ -n "$threads" ]; then
   args+=(--threads "$threads")
 fi
