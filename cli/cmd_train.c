@@ -26,6 +26,7 @@
 #include "model_file.h"
 #include "parallel.h"
 #include "progress.h"
+#include "run_record.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ typedef struct train_options {
     long epochs, batch, seed, threads, log_every, checkpoint_every, max_steps, eval_every, input_size;
     double lr, momentum, weight_decay, gamma, warmup, min_lr, smoothing, dropout;
     int nesterov, no_decay_1d, sync_bn;
+    int extend, allow_changes, overwrite;
 } train_options;
 
 static int make_dir(const char *path)
@@ -102,6 +104,7 @@ typedef struct run {
     dataset *train_set, *test_set;
     loader *train_loader, *test_loader;
     senet_lr_schedule schedule;
+    senet_lr_schedule old_schedule; /* with --extend: the schedule of the run's recorded epochs */
     senet_sgd_options sgd;
     char checkpoint_path[4096], log_path[4096], final_path[4096], best_path[4096];
     double best_top1;      /* the best evaluation's top-1 so far, the one in best_path; -1: none yet */
@@ -128,7 +131,7 @@ static void report_divergence(run *r, const char *what, int64_t step, int64_t ep
     if (r->last_good)
         fprintf(stderr,
                 "The last good checkpoint is %s. Resume with a lower learning rate, e.g.\n"
-                "  senet train ... --resume %s --lr %g\n",
+                "  senet train ... --resume %s --lr %g --allow-changes\n",
                 r->last_good, r->last_good, r->o->lr / 10);
     else
         fprintf(stderr, "No checkpoint was written yet. Start again with a lower learning rate, e.g.\n"
@@ -185,6 +188,118 @@ static double best_so_far(const char *path, int64_t epoch)
         top1 = strtod(score, NULL);
     safetensors_close(f);
     return top1;
+}
+
+/* A new run may not replace another run's results: a checkpoint, final or
+ * best weights in --out (a log without them is of a run that never got as
+ * far as a checkpoint, and goes). --overwrite removes them first. */
+static int claim_out(run *r, const char *out)
+{
+    const char *files[4] = {r->checkpoint_path, r->final_path, r->best_path, r->log_path};
+    int taken = 0;
+    for (int i = 0; i < 3; i++)
+        taken |= access(files[i], F_OK) == 0;
+    if (!taken)
+        return 0;
+    if (!r->o->overwrite) {
+        fprintf(stderr, "senet train: %s holds another run (checkpoint, final or best weights): continue it with "
+                        "--resume %s, choose another --out, or pass --overwrite to replace it\n",
+                out, r->checkpoint_path);
+        return -1;
+    }
+    for (int i = 0; i < 4; i++)
+        if (remove(files[i]) && errno != ENOENT) {
+            fprintf(stderr, "senet train: --overwrite: cannot remove %s: %s\n", files[i], strerror(errno));
+            return -1;
+        }
+    fprintf(stderr, "senet train: --overwrite: removed the earlier run's files in %s\n", out);
+    return 0;
+}
+
+/* What changes the result of the run, for its checkpoints and its log. */
+static void record_options(const run *r, const senet_config *cfg, run_record *rec)
+{
+    const train_options *o = r->o;
+    const senet_lr_schedule *s = &r->schedule;
+    memset(rec, 0, sizeof *rec);
+    run_record_add(rec, "epochs", "%ld", o->epochs);
+    run_record_add(rec, "batch", "%ld", o->batch);
+    run_record_add(rec, "lr", "%.9g", o->lr);
+    run_record_add(rec, "schedule", "%s", o->schedule);
+    char milestones[96] = "";
+    for (int i = 0, len = 0; i < s->num_milestones; i++)
+        len += snprintf(milestones + len, sizeof milestones - (size_t)len, i ? ",%d" : "%d", s->milestones[i]);
+    if (s->kind == SENET_LR_MULTISTEP) {
+        run_record_add(rec, "milestones", "%s", milestones);
+        run_record_add(rec, "gamma", "%.9g", o->gamma);
+    }
+    if (s->kind == SENET_LR_COSINE)
+        run_record_add(rec, "min-lr", "%.9g", o->min_lr);
+    run_record_add(rec, "warmup", "%.9g", o->warmup);
+    run_record_add(rec, "momentum", "%.9g", o->momentum);
+    run_record_add(rec, "nesterov", "%d", o->nesterov);
+    run_record_add(rec, "weight-decay", "%.9g", o->weight_decay);
+    run_record_add(rec, "no-decay-bn-bias", "%d", o->no_decay_1d);
+    run_record_add(rec, "label-smoothing", "%.9g", o->smoothing);
+    run_record_add(rec, "dropout", "%.9g", (double)cfg->dropout);
+    run_record_add(rec, "augment", "%s", r->augmentation);
+    run_record_add(rec, "input-size", "%dx%d", r->input_h, r->input_w);
+    run_record_add(rec, "data", "%s", o->data.path);
+    run_record_add(rec, "data-size", "%lld training, %lld test images", (long long)dataset_count(r->train_set),
+                   r->test_set ? (long long)dataset_count(r->test_set) : 0LL);
+    run_record_add(rec, "val-split", "%.9g", o->data.val_split);
+    run_record_add(rec, "normalize", "%s", r->normalize ? r->normalize : "custom");
+    run_record_add(rec, "seed", "%ld", o->seed);
+    run_record_add(rec, "threads", "%d", senet_get_threads());
+}
+
+/* A resumed run must be the run its checkpoint was written by: every
+ * recorded option the same (more epochs with --extend; anything with
+ * --allow-changes, listed). Checkpoints from before the record existed
+ * resume with a note. 0 to go on, else the exit status. */
+static int check_resume(run *r, const run_record *now, double position)
+{
+    const train_options *o = r->o;
+    size_t length;
+    char *recorded = NULL;
+    if (senet_model_metadata(o->resume, "train_options", NULL, 0, &length) != SENET_OK) {
+        fprintf(stderr, "senet train: note: %s was written before checkpoints recorded their run's options, so "
+                        "they could not be checked against this command's\n",
+                o->resume);
+        return 0;
+    }
+    if (!(recorded = malloc(length + 1)) || senet_model_metadata(o->resume, "train_options", recorded, length + 1,
+                                                                 &length) != SENET_OK) {
+        free(recorded);
+        cli_error("train", "cannot read the checkpoint's options", SENET_ERR_NOMEM);
+        return 1;
+    }
+    static const char *const derived[] = {"milestones", NULL}; /* 50% and 75% of --epochs when not given */
+    long before = 0;
+    if (r->par.rank == 0)
+        fprintf(stderr, "senet train: checking the options against %s's run\n", o->resume);
+    int refused = run_record_compare("train", now, recorded, o->extend, o->milestones ? NULL : derived, &before);
+    free(recorded);
+    if (refused < 0) {
+        fprintf(stderr, "senet train: %s: its train_options metadata is malformed\n", o->resume);
+        return 1;
+    }
+    if (refused && !o->allow_changes) {
+        fprintf(stderr, "senet train: %d option%s above differ%s from the run of %s: resume with the same options "
+                        "(more epochs: --extend), or pass --allow-changes to go on with these\n",
+                refused, refused == 1 ? "" : "s", refused == 1 ? "s" : "", o->resume);
+        return 2;
+    }
+    train_options shorter = *o;
+    shorter.epochs = before;
+    if (before && parse_schedule(&shorter, &r->old_schedule) == 0 && r->par.rank == 0) {
+        /* what the schedule becomes: the old run's, continued, is not what a longer run from the start has */
+        fprintf(stderr, "senet train: --extend: %ld -> %ld epochs; the %s schedule now runs over %ld epochs: the "
+                        "learning rate at the resume point (epoch %.3f) is %g (it was %g in the %ld-epoch run)\n",
+                before, o->epochs, o->schedule, o->epochs, position, senet_lr_at(&r->schedule, position),
+                senet_lr_at(&r->old_schedule, position), before);
+    }
+    return 0;
 }
 
 /* Images in global batch b, all ranks together (the last may be short). */
@@ -460,6 +575,10 @@ int cmd_train(int argc, char **argv)
         {"checkpoint-every", OPT_INT, &o.checkpoint_every, "also checkpoint every N steps (0: epochs only)", "N"},
         {"log-every", OPT_INT, &o.log_every, "log a step line every N steps (1)", "N"},
         {"max-steps", OPT_INT, &o.max_steps, "stop (with a checkpoint) after N steps in all", "N"},
+        {"extend", OPT_FLAG, &o.extend, "with --resume: allow more --epochs than the checkpoint's run had", NULL},
+        {"allow-changes", OPT_FLAG, &o.allow_changes,
+         "with --resume: go on although options differ from the checkpoint's (they are listed)", NULL},
+        {"overwrite", OPT_FLAG, &o.overwrite, "a new run into an --out that holds another run's files: remove them", NULL},
     };
     int rc = parse_options("train", "--arch A --data PATH [options]", specs, sizeof specs / sizeof *specs, argc, argv, 2);
     if (rc)
@@ -467,10 +586,38 @@ int cmd_train(int argc, char **argv)
     senet_config cfg;
     if (net_config_from_options(&net, &cfg) || apply_threads("train", parallel_default_threads(o.threads)))
         return 2;
-    if (o.epochs < 1 || o.epochs > 100000 || o.batch < 1 || o.batch > 65536 || o.log_every < 1 || o.eval_every < 1 ||
-        o.checkpoint_every < 0 || o.max_steps < 0 || o.seed < 0 || o.input_size < 0 || o.input_size > 16384 ||
-        !(o.lr > 0) || o.momentum < 0 || o.weight_decay < 0 || o.smoothing < 0 || o.smoothing >= 1 || o.warmup < 0) {
-        fprintf(stderr, "senet train: an option is out of range (see 'senet train --help')\n");
+    /* Each range names its option: "an option is out of range" leaves the user guessing which. */
+    const struct { const char *name; double value; int ok; const char *range; } ranges[] = {
+        {"epochs", (double)o.epochs, o.epochs >= 1 && o.epochs <= 100000, "1..100000"},
+        {"batch", (double)o.batch, o.batch >= 1 && o.batch <= 65536, "1..65536"},
+        {"log-every", (double)o.log_every, o.log_every >= 1, "1 or more"},
+        {"eval-every", (double)o.eval_every, o.eval_every >= 1, "1 or more"},
+        {"checkpoint-every", (double)o.checkpoint_every, o.checkpoint_every >= 0, "0 (epochs only) or more"},
+        {"max-steps", (double)o.max_steps, o.max_steps >= 0, "0 (no limit) or more"},
+        {"seed", (double)o.seed, o.seed >= 0, "0 or more"},
+        {"input-size", (double)o.input_size, o.input_size == 0 || (o.input_size >= 32 && o.input_size <= 16384),
+         "32..16384, or 0 for the data's"},
+        {"lr", o.lr, o.lr > 0, "more than 0"},
+        {"momentum", o.momentum, o.momentum >= 0 && o.momentum < 1, "0 <= F < 1"},
+        {"weight-decay", o.weight_decay, o.weight_decay >= 0, "0 or more"},
+        {"label-smoothing", o.smoothing, o.smoothing >= 0 && o.smoothing < 1, "0 <= F < 1"},
+        {"warmup", o.warmup, o.warmup >= 0 && o.warmup <= o.epochs, "0..--epochs"},
+        {"gamma", o.gamma, o.gamma > 0 && o.gamma <= 1, "0 < F <= 1"},
+        {"min-lr", o.min_lr, o.min_lr >= 0 && o.min_lr <= o.lr, "0..--lr"},
+        {"dropout", o.dropout, o.dropout == -1 || (o.dropout >= 0 && o.dropout < 1), "0 <= P < 1"},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
+        if (!ranges[i].ok) {
+            fprintf(stderr, "senet train: --%s %g is out of range (%s)\n", ranges[i].name, ranges[i].value,
+                    ranges[i].range);
+            return 2;
+        }
+    /* An option the chosen schedule does not use is a mistake, not a no-op. */
+    int multistep = strcmp(o.schedule, "multistep") == 0, cosine = strcmp(o.schedule, "cosine") == 0;
+    const char *unused = !multistep && o.milestones ? "milestones" : !multistep && o.gamma != 0.1 ? "gamma"
+                       : !cosine && o.min_lr != 0 ? "min-lr" : NULL;
+    if (unused) {
+        fprintf(stderr, "senet train: --%s does not apply to --schedule %s\n", unused, o.schedule);
         return 2;
     }
     if (!(o.data.val_split >= 0 && o.data.val_split < 1)) {
@@ -509,6 +656,12 @@ int cmd_train(int argc, char **argv)
     snprintf(r.final_path, sizeof r.final_path, "%s/final.safetensors", out);
     snprintf(r.best_path, sizeof r.best_path, "%s/best.safetensors", out);
     r.best_top1 = -1;
+    if ((o.extend || o.allow_changes) && !o.resume) {
+        fprintf(stderr, "senet train: --%s applies to --resume only\n", o.extend ? "extend" : "allow-changes");
+        return 2;
+    }
+    if (!o.resume && r.par.rank == 0 && claim_out(&r, out))
+        return 2;
     int status = 1;
     int64_t epoch = 0, batch = 0, step = 0;
     if (open_data(&r, &cfg, net.num_classes ? "given" : NULL))
@@ -518,8 +671,6 @@ int cmd_train(int argc, char **argv)
     if (!(r.net = open_net("train", &cfg, NULL)) || senet_net_init(r.net, (uint64_t)o.seed))
         goto done;
     r.cfg = senet_net_config(r.net);
-    if (describe_files(&r, argc, argv))
-        goto done;
     if (o.resume) {
         senet_checkpoint_info info;
         int s = senet_checkpoint_load(r.net, o.resume, &info);
@@ -541,14 +692,37 @@ int cmd_train(int argc, char **argv)
             fprintf(stderr, "senet train: resuming %s at epoch %lld, batch %lld, step %lld\n", o.resume,
                 (long long)epoch + 1, (long long)batch, (long long)step);
     }
+    /* after the resume, whose load brings the checkpoint's own entries */
+    run_record rec;
+    record_options(&r, r.cfg, &rec);
+    char *options_json = run_record_json(&rec);
+    if (!options_json) {
+        cli_error("train", "", SENET_ERR_NOMEM);
+        goto done;
+    }
+    int checked = o.resume ? check_resume(&r, &rec, epoch + (double)batch / loader_num_batches(r.train_loader)) : 0;
+    if (!checked && (describe_files(&r, argc, argv) || senet_net_set_metadata(r.net, "train_options", options_json)))
+        checked = 1;
+    if (checked) {
+        free(options_json);
+        status = checked;
+        goto done;
+    }
     if (parallel_attach(&r.par, r.net)) {
         cli_error("train", "cannot set up the ranks", SENET_ERR_IO);
         goto done;
     }
     if (r.par.rank == 0 && !(r.log = fopen(r.log_path, o.resume ? "a" : "w"))) {
         fprintf(stderr, "senet train: cannot write %s: %s\n", r.log_path, strerror(errno));
+        free(options_json);
         goto done;
     }
+    if (r.log) { /* the run's options: the first line of a new log, a "resume" line in a continued one */
+        fprintf(r.log, "{\"type\": \"%s\", \"epoch\": %lld, \"step\": %lld, \"options\": %s}\n",
+                o.resume ? "resume" : "options", (long long)epoch, (long long)step, options_json);
+        fflush(r.log);
+    }
+    free(options_json);
     if (r.par.rank == 0) {
         fprintf(stderr, "senet train: %s on %s (%lld images, %d classes), %ld epochs of %lld batches of %ld, %s\n"
                         "senet train: %s\n",

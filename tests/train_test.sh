@@ -137,7 +137,7 @@ kill -KILL $pid 2>/dev/null
 wait $pid 2>/dev/null
 if [ -f "$tmp/killed/checkpoint.safetensors" ]; then
   "$senet" train "${common[@]}" "${short[@]}" --out "$tmp/killed" --resume "$tmp/killed/checkpoint.safetensors" >/dev/null 2>&1
-  cmp -s "$tmp/straight/final.safetensors" "$tmp/killed/final.safetensors" &&
+  /usr/bin/python3 "$(dirname "$0")/same_tensors.py" "$tmp/straight/final.safetensors" "$tmp/killed/final.safetensors" &&
     ok "SIGKILL mid-epoch + resume ends bit-identical" || bad "resumed run differs from the uninterrupted one"
 else
   bad "no checkpoint after the kill"
