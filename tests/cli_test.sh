@@ -55,6 +55,9 @@ expect 0 '' -- "$senet" init --arch se_resnet20 --seed 3 --output "$tmp/w.safete
 expect 1 "$tmp/missing.safetensors: cannot open" -- \
   "$senet" forward --arch se_resnet20 --weights "$tmp/w.safetensors" --input "$tmp/missing.safetensors" --output "$tmp/o.safetensors"
 printf 'not a safetensors file' > "$tmp/junk.safetensors"
+printf '\377\330\377\340\000\020JFIF\000' > "$tmp/photo.jpg"
+expect 1 "$tmp/photo.jpg: not a safetensors file \(it is a JPEG image\)" -- \
+  "$senet" convert --arch se_resnet20 --weights "$tmp/photo.jpg" --output "$tmp/o.safetensors"
 expect 1 "$tmp/junk.safetensors" -- \
   "$senet" forward --arch se_resnet20 --weights "$tmp/w.safetensors" --input "$tmp/junk.safetensors" --output "$tmp/o.safetensors"
 expect 1 "$tmp/junk.safetensors" -- \

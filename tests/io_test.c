@@ -353,7 +353,7 @@ static void test_malformed(void)
          "unexpected key"},
         {"{\"a\":{\"dtype\":32,\"shape\":[1],\"data_offsets\":[0,4]}}", 4, SENET_ERR_FORMAT, "dtype"},
         {"{\"a\":[]}", 0, SENET_ERR_FORMAT, "not an object"},
-        {"[]", 0, SENET_ERR_FORMAT, "not a JSON object"},
+        {"[]", 0, SENET_ERR_FORMAT, "not a safetensors file"}, /* the header must begin with { */
         {"{\"__metadata__\":\"x\"}", 0, SENET_ERR_FORMAT, "__metadata__ is not an object"},
         {"{\"__metadata__\":{\"k\":\"a\",\"k\":\"b\"}}", 0, SENET_ERR_FORMAT, "duplicate __metadata__ key"},
         {"{\"__metadata__\":{},\"__metadata__\":{}}", 0, SENET_ERR_FORMAT, "two __metadata__"},

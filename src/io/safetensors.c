@@ -355,8 +355,25 @@ static int check_coverage(const safetensors_file *f)
     return status;
 }
 
+/* The format says the header begins with '{': a file whose ninth byte is
+ * something else is another kind of file, and its first bytes read as a
+ * header length would only give the user a meaningless number. */
+static int check_kind(const safetensors_file *f)
+{
+    const unsigned char *b = f->bytes;
+    if (f->size <= 8 || b[8] == '{')
+        return SENET_OK;
+    const char *what = b[0] == 0xFF && b[1] == 0xD8 ? " (it is a JPEG image)"
+                       : memcmp(b, "\x89PNG", 4) == 0 ? " (it is a PNG image)"
+                       : memcmp(b, "PK", 2) == 0 || b[0] == 0x80
+                           ? " (it looks like a PyTorch .pth file: scripts/pth_to_safetensors.py converts one)"
+                           : "";
+    return senet_fail(SENET_ERR_FORMAT, "%s: not a safetensors file%s", f->path, what);
+}
+
 static int parse_header(safetensors_file *f)
 {
+    TRY(check_kind(f));
     uint64_t n = le64(f->bytes);
     if (n > ST_MAX_HEADER)
         return senet_fail(SENET_ERR_FORMAT, "%s: header length %" PRIu64 " exceeds the limit of %u bytes", f->path, n,
