@@ -14,9 +14,9 @@
 #include "image_list.h"
 #include "io/json.h"
 #include "model_file.h"
+#include "ops/softmax.h"
 #include "senet_data.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,35 +50,6 @@ static void split_arguments(int argc, char **argv, const option_spec *specs, int
                     opts[(*num_opts)++] = argv[++i];
                 break;
             }
-    }
-}
-
-/* Probabilities from logits, in double: softmax with the maximum subtracted. */
-static void softmax(const float *logits, int k, double *probs)
-{
-    double max = logits[0], sum = 0;
-    for (int i = 1; i < k; i++)
-        if (logits[i] > max)
-            max = logits[i];
-    for (int i = 0; i < k; i++)
-        sum += probs[i] = exp((double)logits[i] - max);
-    for (int i = 0; i < k; i++)
-        probs[i] /= sum;
-}
-
-/* The indices of the `top` largest probabilities, largest first (ties: lower index first). */
-static void top_indices(const double *probs, int k, int top, int *out)
-{
-    for (int t = 0; t < top; t++) {
-        int best = -1;
-        for (int i = 0; i < k; i++) {
-            int taken = 0;
-            for (int s = 0; s < t && !taken; s++)
-                taken = out[s] == i;
-            if (!taken && (best < 0 || probs[i] > probs[best]))
-                best = i;
-        }
-        out[t] = best;
     }
 }
 
@@ -122,7 +93,7 @@ static int classify_image(classifier *c, const char *path, char *msg, size_t msg
         snprintf(msg, msg_size, "%s: %s", path, *senet_last_error() ? senet_last_error() : senet_strerror(status));
         return -1;
     }
-    softmax(c->logits, c->classes, c->probs);
+    softmax_probs(c->logits, c->classes, c->probs);
     return 0;
 }
 
@@ -245,7 +216,7 @@ int cmd_classify(int argc, char **argv)
             fprintf(stderr, "senet classify: %s\n", msg);
             failures++;
         } else {
-            top_indices(c.probs, c.classes, k, best);
+            top_k_indices(c.probs, c.classes, k, best);
         }
         if (json) {
             json_buf_puts(&out, i ? ", {\"path\": " : "{\"path\": ");

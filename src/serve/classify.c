@@ -6,39 +6,11 @@
 #include "image_header.h"
 #include "service.h"
 
-#include <math.h>
+#include "../ops/softmax.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Probabilities from logits, in double, as cli/cmd_classify.c computes them. */
-static void softmax(const float *logits, int k, double *probs)
-{
-    double max = logits[0], sum = 0;
-    for (int i = 1; i < k; i++)
-        if (logits[i] > max)
-            max = logits[i];
-    for (int i = 0; i < k; i++)
-        sum += probs[i] = exp((double)logits[i] - max);
-    for (int i = 0; i < k; i++)
-        probs[i] /= sum;
-}
-
-/* The indices of the `top` largest probabilities, largest first (ties: lower index first). */
-static void top_indices(const double *probs, int k, int top, int *out)
-{
-    for (int t = 0; t < top; t++) {
-        int best = -1;
-        for (int i = 0; i < k; i++) {
-            int taken = 0;
-            for (int s = 0; s < t && !taken; s++)
-                taken = out[s] == i;
-            if (!taken && (best < 0 || probs[i] > probs[best]))
-                best = i;
-        }
-        out[t] = best;
-    }
-}
 
 static int flag_arg(request *r, const char *name)
 {
@@ -58,8 +30,8 @@ static void classify_answer(request *r)
         reply_error(r, 500, "out of memory");
         return;
     }
-    softmax(r->logits, s->classes, probs);
-    top_indices(probs, s->classes, k, best);
+    softmax_probs(r->logits, s->classes, probs);
+    top_k_indices(probs, s->classes, k, best);
     json_buf b = {0};
     json_buf_puts(&b, "{\"model\": ");
     json_put_str(&b, s->name);
