@@ -7,3 +7,7 @@ add_test(NAME torch_excite COMMAND ${SENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/r
                                    --senet $<TARGET_FILE:senet_cli>
                                    --archive ${SENET_CIFAR_ARCHIVE})
 set_tests_properties(torch_excite PROPERTIES TIMEOUT 900)
+if(SENET_SANITIZE)
+  # its PNG figures go through fontconfig, which frees its caches only at exit (as classify_plot)
+  set_tests_properties(torch_excite PROPERTIES ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan.supp")
+endif()
