@@ -4,9 +4,10 @@
 # are exactly the functions their headers declare (all senet_*), so a
 # program that links them cannot clash with an internal helper's name. Then a program that defines internal names of its
 # own (conv2d_forward, rng_next, aligned_free) links the static archives.
-#   symbols_test.sh BUILD_DIR SOURCE_DIR
+#   symbols_test.sh BUILD_DIR SOURCE_DIR [LINK_FLAGS]
+# LINK_FLAGS: what the sanitizer build's objects need to link (-fsanitize=...).
 set -u
-build=$1 src=$2
+build=$1 src=$2 extra=${3:-}
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
@@ -67,8 +68,9 @@ int main(void)
     return status || strcmp(senet_version(), SENET_VERSION) != 0;
 }
 C
-if cc -I"$src/include" "$tmp/clash.c" "$build/libsenet_data.a" "$build/libsenet.a" -ljpeg -lpng -lz -lm -fopenmp \
-  -pthread -o "$tmp/clash" 2>"$tmp/cc.log"; then
+# shellcheck disable=SC2086
+if cc $extra -I"$src/include" "$tmp/clash.c" "$build/libsenet_data.a" "$build/libsenet.a" -ljpeg -lpng -lz -lm \
+  -fopenmp -pthread -o "$tmp/clash" 2>"$tmp/cc.log"; then
   got=$("$tmp/clash")
   case $got in
     "ok 7 42 "*) ok ;;
