@@ -406,7 +406,8 @@ static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, 
     fprintf(stderr, "epoch %lld/%ld: train loss %.4f top-1 %.2f%%", (long long)epoch + 1, o->epochs, train_loss,
             train_top1);
     if (do_eval)
-        fprintf(stderr, " | test loss %.4f top-1 %.2f%% top-5 %.2f%%", ev.loss, ev.top1, ev.top5);
+        fprintf(stderr, " | %s loss %.4f top-1 %.2f%% top-5 %.2f%%", o->data.val_split > 0 ? "val" : "test", ev.loss,
+                ev.top1, ev.top5);
     fprintf(stderr, " | %.0f s, %.0f img/s", seconds, seconds > 0 ? seen / seconds : 0);
     if (do_eval && ev.top1 > r->best_top1) {
         fprintf(stderr, " | best so far");

@@ -103,6 +103,8 @@ out=$("$senet" train --arch se_resnet20 --batch 50 --epochs 1 --threads 1 --lr 0
   --data "$data/train" --out "$tmp/v1" 2>&1)
 grep -q "100 of the training images held out to evaluate on (--val-split 0.1, seed 4)" <<<"$out" &&
   ok "--val-split 0.1 holds out 100 of 1000" || bad "--val-split: $out"
+grep -q "epoch 1/1: .* | val loss" <<<"$out" && ! grep -q "| test loss" <<<"$out" &&
+  ok "with --val-split the epoch line says val" || bad "the epoch line under --val-split: $out"
 held=$("$senet" eval --arch se_resnet20 --weights "$tmp/v1/final.safetensors" --data "$data/train" --val-split 0.1 \
   --seed 4 --json 2>&1)
 kept=$("$senet" eval --arch se_resnet20 --weights "$tmp/v1/final.safetensors" --data "$data/train" --val-split 0.1 \
