@@ -102,7 +102,7 @@ int cmd_classify(int argc, char **argv)
     net_options net = {0};
     const char *weights = NULL, *labels = NULL, *normalize = NULL;
     long top = 5, input_size = 0, threads = 0;
-    int json = 0;
+    int json = 0, recursive = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         {"weights", OPT_STRING, &weights, "weights (.safetensors); default: " DEFAULT_MODEL_FILE " (" DEFAULT_MODEL_ARCH ")", "W"},
@@ -112,6 +112,7 @@ int cmd_classify(int argc, char **argv)
         {"normalize", OPT_STRING, &normalize, "imagenet | caffe | cifar | mnist | unit (default: by the net)", "N"},
         {"input-size", OPT_INT, &input_size, "input side (default: the net's, 224 ImageNet, 32 CIFAR)", "S"},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},
+        {"recursive", OPT_FLAG, &recursive, "a folder stands for the images in its subfolders too", NULL},
         {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
     };
     const int num_specs = sizeof specs / sizeof *specs;
@@ -128,7 +129,8 @@ int cmd_classify(int argc, char **argv)
     free(opts);
     if (rc) {
         if (rc > 0)
-            printf("\nImages are JPEG or PNG files; a folder stands for the .jpg, .jpeg and .png files in it.\n"
+            printf("\nImages are JPEG or PNG files; a folder stands for the .jpg, .jpeg and .png files in it\n"
+                   "(and in its subfolders with --recursive).\n"
                    "Without --weights the default model is used:\n"
                    "%s (%s trained on CIFAR-10), in the current directory or beside the build one.\n",
                    DEFAULT_MODEL_FILE, DEFAULT_MODEL_ARCH);
@@ -143,7 +145,7 @@ int cmd_classify(int argc, char **argv)
     image_list list = {0};
     int unreadable = 0; /* folders that could not be read or held no images */
     for (int i = 0; i < num_images; i++)
-        unreadable += image_list_add(&list, "classify", images[i]) != 0;
+        unreadable += image_list_add(&list, "classify", images[i], recursive) != 0;
     if (num_images == 0) {
         fprintf(stderr, "senet classify: no image given (usage: senet classify %s)\n", usage_text);
         goto done;

@@ -137,6 +137,17 @@ out=$("$senet" classify "${net[@]}" --top 1 "$tmp/album" 2>&1)
 [ "$(printf '%s\n' "$out" | grep -v '^  ' | tr '\n' ' ')" = "$tmp/album/a.jpeg $tmp/album/b.JPG " ] && ok ||
   fail "classify FOLDER: $out"
 expect 1 'empty: no .jpg, .jpeg or .png images in the folder' -- "$senet" classify "${net[@]}" "$tmp/empty" "$cat"
+# --recursive: subfolders too (sorted by path), not hidden ones, not through a link back up
+mkdir -p "$tmp/album/sub/deeper" "$tmp/album/.hidden"
+cp "$ship" "$tmp/album/sub/deeper/d.jpg"
+cp "$cat" "$tmp/album/.hidden/h.jpg"
+ln -s .. "$tmp/album/sub/loop"
+out=$("$senet" classify "${net[@]}" --top 1 --recursive "$tmp/album" 2>&1)
+[ "$(printf '%s\n' "$out" | grep -v '^  ' | tr '\n' ' ')" = \
+  "$tmp/album/a.jpeg $tmp/album/b.JPG $tmp/album/sub/c.jpg $tmp/album/sub/deeper/d.jpg " ] && ok ||
+  fail "classify --recursive FOLDER: $out"
+expect 1 'no .jpg, .jpeg or .png images in the folder or below it' -- "$senet" classify "${net[@]}" --recursive \
+  "$tmp/empty"
 
 # ---- classify: errors name the file; the other images are still classified ----
 out=$("$senet" classify "${net[@]}" "$tmp/missing.jpg" "$cat" 2>&1)
