@@ -8,6 +8,8 @@
 #include "evaluate.h"
 #include "model_file.h"
 #include "parallel.h"
+#include "plot_file.h"
+#include "predictions.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +61,7 @@ int cmd_eval(int argc, char **argv)
 {
     net_options net = {0};
     data_choice data = {0};
-    const char *weights = NULL, *se_off = NULL;
+    const char *weights = NULL, *se_off = NULL, *predictions_path = NULL;
     long batch = 100, threads = 0, input_size = 0, seed = 0;
     int json = 0, train_split = 0;
     option_spec specs[] = {
@@ -77,6 +79,8 @@ int cmd_eval(int argc, char **argv)
         {"batch", OPT_INT, &batch, "batch size (100)", "N"},
         {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},
+        {"predictions", OPT_STRING, &predictions_path,
+         "also write each image's label, prediction and top-5 probabilities to FILE.jsonl or FILE.csv", "FILE"},
         {"se-off", OPT_STRING, &se_off, "run the SE blocks of these stages as identity (gate 1): e.g. 3 | 2,3 | all",
          "LIST"},
     };
@@ -103,6 +107,10 @@ int cmd_eval(int argc, char **argv)
         fprintf(stderr, "senet eval: --val-split must be a fraction (0 < F < 1) and --seed not negative\n");
         return 2;
     }
+    if (predictions_path && !path_ends_with(predictions_path, ".jsonl") && !path_ends_with(predictions_path, ".csv")) {
+        fprintf(stderr, "senet eval: --predictions %s: the file must end in .jsonl or .csv\n", predictions_path);
+        return 2;
+    }
     data.split_seed = (uint64_t)seed;
     /* the size the file says its net was trained at, unless asked for another */
     data.input_size = input_size ? (int)input_size : info.input_h == info.input_w ? info.input_h : 0;
@@ -124,12 +132,25 @@ int cmd_eval(int argc, char **argv)
     }
     loader *l = model ? data_loader("eval", ds, &prep, (int)batch, 0, 0) : NULL;
     int status = 1;
+    predictions pred = {0};
+    if (l && predictions_path && dist_world() > 1) {
+        fprintf(stderr, "senet eval: --predictions runs in one process (under mpirun each rank sees a shard)\n");
+        loader_free(l);
+        l = NULL;
+    } else if (l && predictions_path && predictions_open(&pred, predictions_path, ds)) {
+        loader_free(l);
+        l = NULL;
+    }
     if (l) {
         eval_result r;
-        status = evaluate(model, l, cfg.num_classes, &r);
-        if (status) {
+        status = evaluate_each(model, l, cfg.num_classes, &r, predictions_path ? predictions_add : NULL, &pred);
+        if (predictions_close(&pred, status == 0) && !status) {
+            eval_result_free(&r);
+            status = -1;
+        }
+        if (status > 0) {
             cli_error("eval", "", status);
-        } else if (dist_rank() == 0) { /* under mpirun the ranks split the data; rank 0 reports */
+        } else if (!status && dist_rank() == 0) { /* under mpirun the ranks split the data; rank 0 reports */
             if (json)
                 print_json(ds, &r);
             else

@@ -62,6 +62,11 @@ static int sum_over_ranks(eval_result *r, double *loss, int64_t *hit1, int64_t *
 
 int evaluate(senet_net *net, loader *l, int classes, eval_result *out)
 {
+    return evaluate_each(net, l, classes, out, NULL, NULL);
+}
+
+int evaluate_each(senet_net *net, loader *l, int classes, eval_result *out, eval_sink sink, void *ctx)
+{
     memset(out, 0, sizeof *out);
     out->classes = classes;
     out->per_class_total = calloc((size_t)classes, sizeof(int64_t));
@@ -101,6 +106,8 @@ int evaluate(senet_net *net, loader *l, int classes, eval_result *out)
             if (out->confusion)
                 out->confusion[label * classes + argmax(row, classes)]++;
             out->n++;
+            if (sink && !status)
+                status = sink(ctx, b.indices[i], label, row, classes);
         }
     }
     free(logits);

@@ -22,6 +22,11 @@ typedef struct eval_result {
 /* Runs the net in eval mode over every batch of epoch 0 of l; under mpirun
  * over this rank's shard, the results summed over all ranks (collective). */
 int evaluate(senet_net *net, loader *l, int classes, eval_result *out);
+/* evaluate, handing every image to sink as it goes: its dataset index,
+ * label and logits (classes); a non-zero return stops the evaluation with
+ * that status. Alone only (not under mpirun: a rank sees its shard). */
+typedef int (*eval_sink)(void *ctx, int64_t index, int64_t label, const float *logits, int classes);
+int evaluate_each(senet_net *net, loader *l, int classes, eval_result *out, eval_sink sink, void *ctx);
 void eval_result_free(eval_result *r);
 
 /* Top-1 and top-5 hits of one row of logits (k classes) for its label. */

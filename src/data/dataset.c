@@ -166,6 +166,11 @@ int64_t dataset_count(const dataset *ds) { return ds->count; }
 
 int dataset_num_classes(const dataset *ds) { return ds->num_classes; }
 
+const char *dataset_image_path(const dataset *ds, int64_t index)
+{
+    return ds->path && index >= 0 && index < ds->count ? ds->path(ds, index) : NULL;
+}
+
 const char *dataset_class_name(const dataset *ds, int i)
 {
     return i >= 0 && i < ds->num_classes ? ds->class_names[i] : NULL;

@@ -48,6 +48,9 @@ int dataset_num_classes(const dataset *ds);
 /* The name of class i (CIFAR's names, a folder's name, a digit for MNIST);
  * NULL when i is out of range. */
 const char *dataset_class_name(const dataset *ds, int i);
+/* The file image `index` is read from (an image folder's), or NULL for the
+ * formats that hold every image in one file (CIFAR, IDX) or out of range. */
+const char *dataset_image_path(const dataset *ds, int64_t index);
 /* The native size of every image (32 x 32 for CIFAR, 28 x 28 for MNIST);
  * 0 x 0 for image folders, whose sizes vary. */
 void dataset_image_size(const dataset *ds, int *h, int *w);

@@ -16,6 +16,7 @@ struct dataset {
     int (*label)(const dataset *ds, int64_t index);              /* index already checked */
     void (*release)(void *impl);
     void *impl;          /* the reader's own state */
+    const char *(*path)(const dataset *ds, int64_t index); /* an image's file; NULL for one-file formats */
 };
 
 /* Copies N names into ds->class_names. */

@@ -158,6 +158,12 @@ static void folder_release(void *impl)
 
 static int folder_label(const dataset *ds, int64_t index) { return ((const folder *)ds->impl)->labels[index]; }
 
+static const char *folder_path(const dataset *ds, int64_t index)
+{
+    const folder *f = ds->impl;
+    return f->pool + f->offsets[index];
+}
+
 static int folder_get(const dataset *ds, int64_t index, image_u8 *out)
 {
     const folder *f = ds->impl;
@@ -233,6 +239,7 @@ int folder_open(dataset *ds, const char *path, int train)
     ds->release = folder_release;
     ds->get = folder_get;
     ds->label = folder_label;
+    ds->path = folder_path;
     ds->h = ds->w = 0;
     char *root;
     TRY(split_root(path, train, &root));

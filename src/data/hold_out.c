@@ -26,6 +26,12 @@ static int part_label(const dataset *ds, int64_t index)
     return dataset_label(p->base, p->indices[index]);
 }
 
+static const char *part_path(const dataset *ds, int64_t index)
+{
+    const part *p = ds->impl;
+    return dataset_image_path(p->base, p->indices[index]);
+}
+
 static void part_release(void *impl)
 {
     part *p = impl;
@@ -84,7 +90,7 @@ static int make_view(dataset *base, int owns_base, int64_t *indices, int64_t n, 
     }
     *p = (part){base, owns_base, indices};
     *ds = (dataset){base->format, n, base->num_classes, NULL, base->h, base->w, 0, part_get, part_label,
-                    part_release, p};
+                    part_release, p, base->path ? part_path : NULL};
     int status = dataset_set_class_names(ds, (const char *const *)base->class_names, base->num_classes);
     if (status) {
         dataset_free(ds);

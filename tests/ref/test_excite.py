@@ -12,7 +12,9 @@ each channel, class-specificity and saturation. Cases:
   - --se-off: senet forward and senet eval with the SE modules of some stages
     replaced by identity in PyTorch;
   - the JSON's structure, the figures (the SVG parses, with one series per
-    class and block; the PNG decodes) and bad arguments.
+    class and block; the PNG decodes) and bad arguments;
+  - senet eval --predictions (each image's file, label, prediction and top-5)
+    against PyTorch's softmax on the same images.
 
 Usage: test_excite.py --senet build/senet --archive cifar10-jpeg.tar.gz
 """
@@ -313,6 +315,47 @@ def se_off_eval(r, fx):
     return ", ".join(details)
 
 
+def eval_predictions(r, fx):
+    """senet eval --predictions: every image's file, label, prediction and top-5 against PyTorch's softmax."""
+    jsonl, csv_path = r.path("pred.jsonl"), r.path("pred.csv")
+    base = ["eval", "--arch", "se_resnet20", "--weights", DEFAULT_WEIGHTS, "--data", fx.cifar]
+    r.run(base + ["--predictions", jsonl])
+    r.run(base + ["--predictions", csv_path])
+    records = [json.loads(line) for line in open(jsonl)]
+    x, labels = stored_images(fx)
+    with torch.no_grad():
+        probs = torch.softmax(fx.model(x).double(), 1).numpy()
+    files = [os.path.join(fx.cifar, "test", cls, f) for cls in fx.classes
+             for f in sorted(os.listdir(os.path.join(fx.cifar, "test", cls)))]
+    if len(records) != len(files):
+        raise Failure("%d records for %d images" % (len(records), len(files)))
+    worst = 0.0
+    for i, rec in enumerate(records):
+        if rec["index"] != i or rec["path"] != files[i] or rec["label"] != labels[i] or \
+                rec["label_name"] != fx.classes[labels[i]]:
+            raise Failure("record %d: %s" % (i, rec))
+        order = np.argsort(-probs[i], kind="stable")[:5]
+        got = [t["index"] for t in rec["top"]]
+        ours = np.array([t["probability"] for t in rec["top"]])
+        worst = max(worst, np.abs(ours - probs[i][got]).max())
+        if got[0] != order[0] and abs(probs[i][got[0]] - probs[i][order[0]]) > 1e-5:
+            raise Failure("image %d: prediction %d, PyTorch %d" % (i, got[0], order[0]))
+        if rec["prediction"] != got[0] or rec["top"][0]["class"] != rec["prediction_name"]:
+            raise Failure("record %d: prediction fields disagree: %s" % (i, rec))
+    if worst > 1e-4:
+        raise Failure("top-5 probabilities differ from PyTorch's by %.3g" % worst)
+    rows = open(csv_path).read().splitlines()
+    if len(rows) != len(records) + 1 or not rows[0].startswith("index,path,label,prediction,top1,p1"):
+        raise Failure("CSV: %d rows, header %r" % (len(rows), rows[0]))
+    first = rows[1].split(",")
+    if first[1] != files[0] or first[2] != records[0]["label_name"] or first[4] != records[0]["top"][0]["class"]:
+        raise Failure("CSV row %r and JSON record %s differ" % (rows[1], records[0]))
+    proc = r.run(base + ["--predictions", r.path("pred.txt")], expect_ok=False)
+    if proc.returncode != 2 or ".jsonl or .csv" not in proc.stderr:
+        raise Failure("a --predictions FILE.txt: status %d, %r" % (proc.returncode, proc.stderr))
+    return "%d images, max |p - torch| %.2e" % (len(records), worst)
+
+
 def load_into_loose(model, tensors):
     """The weights without the SE modules that were replaced."""
     own = model.state_dict()
@@ -369,6 +412,7 @@ def main():
         r.case("se_resnet50 64x64 random weights: the paper's blocks against PyTorch hooks", imagenet_arch, r, fx)
         r.case("senet forward --se-off against PyTorch with identity SE modules", se_off_forward, r, fx)
         r.case("senet eval --se-off against PyTorch with identity SE modules", se_off_eval, r, fx)
+        r.case("senet eval --predictions against PyTorch's softmax, JSON lines and CSV", eval_predictions, r, fx)
         r.case("bad arguments", bad_arguments, r, fx)
     finally:
         fx.close()
