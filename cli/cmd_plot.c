@@ -28,6 +28,31 @@ static int draw(FILE *out, const void *ctx)
                          : plot_compare_svg(out, j->runs, j->labels, j->count, j->title);
 }
 
+/* senet plot --confusion EVAL.json -o FILE: no logs, no --labels. */
+static int plot_confusion_file(const char *path, int num_logs, const char *output, const char *title,
+                               const char *labels, double scale)
+{
+    if (num_logs || labels || !output) {
+        fprintf(stderr, "senet plot: --confusion takes no logs and no --labels, and needs -o FILE (usage: senet plot "
+                        "--confusion EVAL.json -o FILE.svg|FILE.png)\n");
+        return 2;
+    }
+    if (plot_check_output("plot", output))
+        return 2;
+    if (!(scale >= 0.25 && scale <= 8)) {
+        fprintf(stderr, "senet plot: --scale %g is out of range (0.25 to 8)\n", scale);
+        return 2;
+    }
+    confusion c;
+    if (plot_read_confusion(path, &c))
+        return 1;
+    const char *slash = strrchr(path, '/');
+    plot_confusion_job job = {&c, title ? title : slash ? slash + 1 : path};
+    int status = plot_write_file("plot", output, plot_confusion_svg, &job, scale);
+    plot_confusion_free(&c);
+    return status;
+}
+
 /* A run's default name: the log's file name without .gz, .jsonl and .log,
  * or its folder's name when that leaves "log" (runs/NAME/log.jsonl). */
 static void run_name(const char *log, char *name, size_t size)
@@ -48,7 +73,7 @@ static void run_name(const char *log, char *name, size_t size)
 
 int cmd_plot(int argc, char **argv)
 {
-    const char *output = NULL, *title = NULL, *labels_text = NULL;
+    const char *output = NULL, *title = NULL, *labels_text = NULL, *confusion_path = NULL;
     double scale = 2;
     option_spec specs[] = {
         {"output", OPT_STRING, &output, "the picture to write, SVG or PNG by its extension (also -o)", "FILE"},
@@ -56,6 +81,8 @@ int cmd_plot(int argc, char **argv)
         {"labels", OPT_STRING, &labels_text, "names of the runs compared, comma-separated (default: from the paths)",
          "A,B"},
         {"scale", OPT_FLOAT, &scale, "PNG pixels per SVG unit (2: a 2120 x 930 picture)", "S"},
+        {"confusion", OPT_STRING, &confusion_path, "draw the confusion matrix of 'senet eval --json' output instead",
+         "EVAL.json"},
     };
     const int num_specs = sizeof specs / sizeof *specs;
     /* The logs are the positional arguments; -o is --output. */
@@ -98,6 +125,8 @@ int cmd_plot(int argc, char **argv)
         fprintf(stderr, "senet plot: '%s': at most %d logs at a time\n", argv[extra], PLOT_MAX_RUNS);
         return 2;
     }
+    if (confusion_path)
+        return plot_confusion_file(confusion_path, num_logs, output, title, labels_text, scale);
     if (!num_logs || !output) {
         fprintf(stderr, "senet plot: a log and -o FILE are required (usage: senet plot LOG -o FILE.svg|FILE.png)\n");
         return 2;

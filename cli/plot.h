@@ -6,6 +6,7 @@
 #define SENET_CLI_PLOT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* A missing value is NAN. */
@@ -37,5 +38,21 @@ int plot_svg(FILE *out, const metrics *m, const char *title);
 /* COUNT runs, one colour each: test (solid) and train (dashed) per-epoch
  * loss and top-1. */
 int plot_compare_svg(FILE *out, const metrics *runs, const char *const *labels, int count, const char *title);
+
+/* The confusion matrix of `senet eval --json` (plot_confusion.c). */
+typedef struct confusion {
+    int classes;
+    int64_t *counts; /* (classes, classes): [truth][prediction] */
+    char **names;    /* (classes), from "per_class" in the file's order */
+} confusion;
+typedef struct plot_confusion_job {
+    const confusion *matrix;
+    const char *title;
+} plot_confusion_job;
+/* Reads EVAL.json; 0, or -1 with a message naming the file and the problem. */
+int plot_read_confusion(const char *path, confusion *c);
+void plot_confusion_free(confusion *c);
+/* The matrix as a heat map (an svg_drawer: ctx is a plot_confusion_job). */
+int plot_confusion_svg(FILE *out, const void *ctx);
 
 #endif

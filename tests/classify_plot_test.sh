@@ -333,5 +333,30 @@ EOF
 expect 1 'dir.png: cannot create' -- "$senet" plot "$log" -o "$tmp/no/such/dir.png"
 expect 2 '--scale 0 is out of range' -- "$senet" plot "$log" -o "$tmp/x.png" --scale 0
 
+# ---- plot --confusion: senet eval --json's matrix, a cell per (truth, prediction) with its count ----
+mkdir -p "$tmp/cm"
+tar xzf "$archive" -C "$tmp/cm" --wildcards 'test/*/000[0-2].jpg'
+"$senet" eval "${net[@]}" --data "$tmp/cm" --json >"$tmp/eval.json" 2>/dev/null
+if "$senet" plot --confusion "$tmp/eval.json" -o "$tmp/conf.svg" && "$senet" plot --confusion "$tmp/eval.json" \
+  -o "$tmp/conf.png" --scale 1 &&
+  "$py" - "$tmp/eval.json" "$tmp/conf.svg" "$tmp/conf.png" <<'EOF'; then ok; else fail "plot --confusion"; fi
+import json, sys, xml.etree.ElementTree as ET
+from PIL import Image
+ev = json.load(open(sys.argv[1]))
+k = len(ev["confusion"])
+cells = {e.get("id"): int(e.get("data-count")) for e in ET.parse(sys.argv[2]).iter("{http://www.w3.org/2000/svg}rect")
+         if (e.get("id") or "").startswith("cell-")}
+assert len(cells) == k * k, len(cells)
+for t in range(k):
+    for p in range(k):
+        assert cells["cell-%d-%d" % (t, p)] == ev["confusion"][t][p], (t, p)
+assert sum(cells.values()) == ev["n"]
+with Image.open(sys.argv[3]) as im:
+    assert im.size[0] > 300 and im.size[1] > 300, im.size
+EOF
+echo '{"n": 3}' >"$tmp/noconf.json"
+expect 1 'no "confusion" matrix' -- "$senet" plot --confusion "$tmp/noconf.json" -o "$tmp/y.svg"
+expect 2 '--confusion takes no logs' -- "$senet" plot "$log" --confusion "$tmp/eval.json" -o "$tmp/y.svg"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
