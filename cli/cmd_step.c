@@ -8,6 +8,7 @@
 #include "args.h"
 #include "commands.h"
 #include "dist/dist.h"
+#include "finetune.h"
 #include "io/weights.h"
 #include "model_file.h"
 #include "parallel.h"
@@ -46,7 +47,8 @@ int cmd_step(int argc, char **argv)
     net_options net = {0};
     const char *weights = NULL, *input = NULL, *output = NULL;
     long steps = 1, threads = 0;
-    double lr = 0.1, momentum = 0, weight_decay = 0, smoothing = 0, dropout = 0;
+    const char *freeze = NULL;
+    double lr = 0.1, momentum = 0, weight_decay = 0, smoothing = 0, dropout = 0, head_lr_mult = 1;
     int nesterov = 0, no_decay_1d = 0, sync_bn = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
@@ -61,6 +63,9 @@ int cmd_step(int argc, char **argv)
         {"no-decay-bn-bias", OPT_FLAG, &no_decay_1d, "no weight decay on BN weights and biases or any bias", NULL},
         {"label-smoothing", OPT_FLOAT, &smoothing, "label smoothing of the cross-entropy (0)", "F"},
         {"dropout", OPT_FLOAT, &dropout, "dropout before the classifier (0: off, whatever the architecture)", "P"},
+        {"freeze", OPT_STRING, &freeze, "stages left as they are, BN statistics too: stem,layer1,... | all (none)",
+         "LIST"},
+        {"head-lr-mult", OPT_FLOAT, &head_lr_mult, "the classifier's learning rate is lr x this (1)", "F"},
         {"threads", OPT_INT, &threads, "threads (default: all cores, shared by the ranks of a host)", "T"},
         {"sync-bn", OPT_FLAG, &sync_bn, "under mpirun: batch norm over the whole batch, not each rank's slice", NULL},
     };
@@ -78,6 +83,10 @@ int cmd_step(int argc, char **argv)
         fprintf(stderr, "senet step: --steps %ld is out of range (1..1000000)\n", steps);
         return 2;
     }
+    if (!(head_lr_mult > 0 && head_lr_mult <= 1e6)) {
+        fprintf(stderr, "senet step: --head-lr-mult %g is out of range (0 < F <= 1e6)\n", head_lr_mult);
+        return 2;
+    }
     if (apply_threads("step", parallel_default_threads(threads)))
         return 2;
     cfg.dropout = (float)dropout;
@@ -93,12 +102,14 @@ int cmd_step(int argc, char **argv)
         return 2;
     }
     senet_net *model = open_net("step", &cfg, weights);
-    if (!model || parallel_attach(&par, model)) {
+    int bad_freeze = model && apply_freeze("step", freeze, model);
+    if (!model || bad_freeze || parallel_attach(&par, model)) {
         senet_net_free(model);
         batch_file_free(&batch);
-        return 1;
+        return bad_freeze ? 2 : 1;
     }
-    senet_sgd_options opt = {(float)lr, (float)momentum, (float)weight_decay, nesterov, no_decay_1d};
+    senet_sgd_options opt = {(float)lr, (float)momentum, (float)weight_decay, nesterov, no_decay_1d,
+                             (float)head_lr_mult};
     float *losses = calloc((size_t)steps, sizeof(float));
     int status = losses ? SENET_OK : SENET_ERR_NOMEM;
     for (long k = 0; k < steps && !status; k++) {

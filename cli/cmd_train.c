@@ -21,6 +21,7 @@
 #include "data_setup.h"
 #include "dist/dist.h"
 #include "evaluate.h"
+#include "finetune.h"
 #include "io/safetensors.h"
 #include "io/weights.h"
 #include "model_file.h"
@@ -38,10 +39,11 @@
 typedef struct train_options {
     data_choice data;
     const char *out, *resume, *output, *schedule, *milestones;
+    const char *weights, *freeze; /* fine-tuning: the start, the stages left as they are */
     long epochs, batch, seed, threads, log_every, checkpoint_every, max_steps, eval_every, input_size;
-    double lr, momentum, weight_decay, gamma, warmup, min_lr, smoothing, dropout;
+    double lr, momentum, weight_decay, gamma, warmup, min_lr, smoothing, dropout, head_lr_mult;
     int nesterov, no_decay_1d, sync_bn;
-    int extend, allow_changes, overwrite;
+    int extend, allow_changes, overwrite, reset_head;
 } train_options;
 
 static int make_dir(const char *path)
@@ -112,6 +114,7 @@ typedef struct run {
     int input_h, input_w;   /* the net's input, for the files' metadata */
     const char *normalize;  /* the normalisation preset, or NULL */
     const char *last_good; /* the checkpoint this run resumed from or last wrote; NULL: none yet */
+    unsigned frozen_stages; /* --freeze */
     FILE *log;             /* rank 0 only */
     progress bar;
     parallel par;
@@ -251,6 +254,12 @@ static void record_options(const run *r, const senet_config *cfg, run_record *re
     run_record_add(rec, "normalize", "%s", r->normalize ? r->normalize : "custom");
     run_record_add(rec, "seed", "%ld", o->seed);
     run_record_add(rec, "threads", "%d", senet_get_threads());
+    char frozen[64];
+    freeze_describe(r->frozen_stages, frozen, sizeof frozen);
+    run_record_add_since(rec, "weights", "none", "%s", o->weights ? o->weights : "none");
+    run_record_add_since(rec, "reset-head", "0", "%d", o->reset_head);
+    run_record_add_since(rec, "freeze", "none", "%s", frozen);
+    run_record_add_since(rec, "head-lr-mult", "1", "%.9g", o->head_lr_mult);
 }
 
 /* A resumed run must be the run its checkpoint was written by: every
@@ -525,6 +534,30 @@ static int describe_files(run *r, int argc, char **argv)
     return status;
 }
 
+/* Fine-tuning: the weights of --weights, all of them when the classes are
+ * the data's, else (or with --reset-head) all but the classifier, which
+ * keeps its initialisation from --seed. */
+static int load_start(run *r, const senet_model_info *info)
+{
+    const train_options *o = r->o;
+    int file_classes = info->has_config ? info->config.num_classes : info->classifier_outputs;
+    int replace = o->reset_head || file_classes != r->cfg->num_classes;
+    int status = replace ? senet_net_load_backbone(r->net, o->weights) : senet_net_load(r->net, o->weights);
+    if (status) {
+        cli_error("train", "cannot load --weights", status);
+        return -1;
+    }
+    if (r->par.rank != 0)
+        return 0;
+    if (replace)
+        fprintf(stderr, "senet train: fine-tuning %s: its classifier (%d classes) replaced by a new one of %d, "
+                        "initialised from --seed %ld\n", o->weights, file_classes, r->cfg->num_classes, o->seed);
+    else
+        fprintf(stderr, "senet train: fine-tuning %s, its classifier too (%d classes, as the data's; --reset-head "
+                        "for a new one)\n", o->weights, file_classes);
+    return 0;
+}
+
 static void free_run(run *r)
 {
     loader_free(r->train_loader);
@@ -541,7 +574,7 @@ int cmd_train(int argc, char **argv)
     net_options net = {0};
     train_options o = {.out = NULL, .schedule = "cosine", .epochs = 1, .batch = 128, .log_every = 1,
                        .eval_every = 1, .lr = 0.1, .momentum = 0.9, .weight_decay = 5e-4, .gamma = 0.1,
-                       .dropout = -1, .threads = 0};
+                       .dropout = -1, .threads = 0, .head_lr_mult = 1};
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         DATA_OPTION_SPECS(&o.data),
@@ -580,13 +613,25 @@ int cmd_train(int argc, char **argv)
         {"allow-changes", OPT_FLAG, &o.allow_changes,
          "with --resume: go on although options differ from the checkpoint's (they are listed)", NULL},
         {"overwrite", OPT_FLAG, &o.overwrite, "a new run into an --out that holds another run's files: remove them", NULL},
+        {"weights", OPT_STRING, &o.weights,
+         "fine-tune: start from these weights (a classifier of another class count is replaced)", "W"},
+        {"reset-head", OPT_FLAG, &o.reset_head, "with --weights: a new classifier even when the classes match", NULL},
+        {"freeze", OPT_STRING, &o.freeze,
+         "leave these stages as they are, BN statistics too: stem,layer1,... (a leading run) | all", "LIST"},
+        {"head-lr-mult", OPT_FLOAT, &o.head_lr_mult, "the classifier's learning rate is --lr x this (1)", "F"},
     };
-    int rc = parse_options("train", "--arch A --data PATH [options]", specs, sizeof specs / sizeof *specs, argc, argv, 2);
+    int rc = parse_options("train", "--arch A --data PATH [options] | --weights W --data PATH [options]", specs,
+                           sizeof specs / sizeof *specs, argc, argv, 2);
     if (rc)
         return rc > 0 ? 0 : 2;
     senet_config cfg;
-    if (net_config_from_options(&net, &cfg) || apply_threads("train", parallel_default_threads(o.threads)))
+    senet_model_info info; /* --weights' metadata: its architecture, SE options and normalisation */
+    if ((rc = model_config("train", &net, o.weights, 1, &cfg, &info)))
+        return rc;
+    if (apply_threads("train", parallel_default_threads(o.threads)))
         return 2;
+    if (o.weights && !o.data.normalize && info.normalize[0])
+        o.data.normalize = info.normalize; /* the input the weights were trained on */
     /* Each range names its option: "an option is out of range" leaves the user guessing which. */
     const struct { const char *name; double value; int ok; const char *range; } ranges[] = {
         {"epochs", (double)o.epochs, o.epochs >= 1 && o.epochs <= 100000, "1..100000"},
@@ -606,6 +651,7 @@ int cmd_train(int argc, char **argv)
         {"gamma", o.gamma, o.gamma > 0 && o.gamma <= 1, "0 < F <= 1"},
         {"min-lr", o.min_lr, o.min_lr >= 0 && o.min_lr <= o.lr, "0..--lr"},
         {"dropout", o.dropout, o.dropout == -1 || (o.dropout >= 0 && o.dropout < 1), "0 <= P < 1"},
+        {"head-lr-mult", o.head_lr_mult, o.head_lr_mult > 0 && o.head_lr_mult <= 1e6, "0 < F <= 1e6"},
     };
     for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
         if (!ranges[i].ok) {
@@ -633,7 +679,8 @@ int cmd_train(int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.o = &o;
     r.cfg = &cfg;
-    r.sgd = (senet_sgd_options){(float)o.lr, (float)o.momentum, (float)o.weight_decay, o.nesterov, o.no_decay_1d};
+    r.sgd = (senet_sgd_options){(float)o.lr,  (float)o.momentum,   (float)o.weight_decay,
+                                o.nesterov,   o.no_decay_1d,       (float)o.head_lr_mult};
     if (parse_schedule(&o, &r.schedule))
         return 2;
     parallel_init(&r.par, o.sync_bn);
@@ -657,6 +704,10 @@ int cmd_train(int argc, char **argv)
     snprintf(r.final_path, sizeof r.final_path, "%s/final.safetensors", out);
     snprintf(r.best_path, sizeof r.best_path, "%s/best.safetensors", out);
     r.best_top1 = -1;
+    if (o.reset_head && !o.weights) {
+        fprintf(stderr, "senet train: --reset-head applies to --weights only\n");
+        return 2;
+    }
     if ((o.extend || o.allow_changes) && !o.resume) {
         fprintf(stderr, "senet train: --%s applies to --resume only\n", o.extend ? "extend" : "allow-changes");
         return 2;
@@ -672,6 +723,12 @@ int cmd_train(int argc, char **argv)
     if (!(r.net = open_net("train", &cfg, NULL)) || senet_net_init(r.net, (uint64_t)o.seed))
         goto done;
     r.cfg = senet_net_config(r.net);
+    if (parse_freeze("train", o.freeze, r.net, &r.frozen_stages)) {
+        status = 2;
+        goto done;
+    }
+    if (o.weights && !o.resume && load_start(&r, &info))
+        goto done; /* a resumed run's weights are the checkpoint's */
     if (o.resume) {
         senet_checkpoint_info info;
         int s = senet_checkpoint_load(r.net, o.resume, &info);
@@ -709,6 +766,12 @@ int cmd_train(int argc, char **argv)
         status = checked;
         goto done;
     }
+    if ((status = senet_net_freeze_stages(r.net, r.frozen_stages))) {
+        cli_error("train", "--freeze", status);
+        status = 1;
+        goto done;
+    }
+    status = 1;
     if (parallel_attach(&r.par, r.net)) {
         cli_error("train", "cannot set up the ranks", SENET_ERR_IO);
         goto done;
@@ -729,6 +792,12 @@ int cmd_train(int argc, char **argv)
                         "senet train: %s\n",
                 r.cfg->arch, o.data.path, (long long)dataset_count(r.train_set), r.cfg->num_classes, o.epochs,
                 (long long)loader_num_batches(r.train_loader), o.batch, out, r.augmentation);
+        if (r.frozen_stages || o.head_lr_mult != 1) {
+            char frozen[64];
+            freeze_describe(r.frozen_stages, frozen, sizeof frozen);
+            fprintf(stderr, "senet train: frozen: %s%s; the classifier learns at %g x --lr\n", frozen,
+                    r.frozen_stages ? " (weights and BN statistics)" : "", o.head_lr_mult);
+        }
         if (r.par.world > 1)
             fprintf(stderr, "senet train: %d ranks (%s), %d threads each, batch norm %s\n", r.par.world,
                     dist_library(), senet_get_threads(), o.sync_bn ? "synced over all ranks" : "per rank");

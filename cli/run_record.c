@@ -8,15 +8,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-void run_record_add(run_record *r, const char *name, const char *fmt, ...)
+static void add(run_record *r, const char *name, const char *absent, const char *fmt, va_list ap)
 {
     if (r->count >= RUN_RECORD_MAX)
         return;
+    vsnprintf(r->values[r->count], sizeof r->values[r->count], fmt, ap);
+    r->absent[r->count] = absent;
+    r->names[r->count++] = name;
+}
+
+void run_record_add(run_record *r, const char *name, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->values[r->count], sizeof r->values[r->count], fmt, ap);
+    add(r, name, NULL, fmt, ap);
     va_end(ap);
-    r->names[r->count++] = name;
+}
+
+void run_record_add_since(run_record *r, const char *name, const char *absent, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(r, name, absent, fmt, ap);
+    va_end(ap);
 }
 
 char *run_record_json(const run_record *r)
@@ -61,7 +75,9 @@ int run_record_compare(const char *command, const run_record *now, const char *r
     *extended_from = 0;
     for (int i = 0; i < now->count; i++) {
         const json_value *v = json_object_get(root, now->names[i]);
-        const char *old = v && v->type == JSON_STRING ? v->u.str.text : "(not recorded)";
+        const char *old = v && v->type == JSON_STRING ? v->u.str.text
+                        : !v && now->absent[i]                ? now->absent[i]
+                                                              : "(not recorded)";
         if (strcmp(old, now->values[i]) == 0)
             continue;
         int allowed = 0;

@@ -12,11 +12,18 @@
 typedef struct run_record {
     const char *names[RUN_RECORD_MAX];
     char values[RUN_RECORD_MAX][192];
+    const char *absent[RUN_RECORD_MAX]; /* the value a record without the name had; NULL: none */
     int count;
 } run_record;
 
 /* Appends NAME = printf(FMT, ...). */
 void run_record_add(run_record *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* run_record_add for an option newer than some records: a record without
+ * NAME is of a run that had the value ABSENT (a checkpoint written before
+ * fine-tuning existed did not fine-tune). */
+void run_record_add_since(run_record *r, const char *name, const char *absent, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* The record as one JSON object {"name": "value", ...}; malloc'ed, NULL
  * when out of memory. */

@@ -210,8 +210,30 @@ typedef struct senet_sgd_options {
     float weight_decay;
     int nesterov;
     int no_decay_1d;   /* 1: no weight decay on 1-d parameters (BN weights and biases, all biases) */
+    float head_lr_mult; /* the classifier (last_linear) learns at lr x this (a parameter group of its
+                           own in PyTorch); 0, as a zeroed struct has it, means 1 */
 } senet_sgd_options;
+/* Parameters of frozen stages (senet_net_freeze_stages) are left as they are. */
 SENET_API int senet_sgd_step(senet_net *net, const senet_sgd_options *opt);
+
+/* ---- Fine-tuning ----
+ * senet_net_load_backbone loads a weights file as senet_net_load does but
+ * for the classifier (last_linear.weight and .bias): the net keeps its own,
+ * as senet_net_init left them, and the file's may have any shape (another
+ * class count). The file's metadata is not taken over (its class names
+ * are not the net's); everything else is checked as strictly.
+ *
+ * senet_net_freeze_stages fixes a leading run of the net: bit 0 the stem,
+ * bit s stage s (layer1..layer4). In training their parameters get no
+ * gradient and no SGD update, and their batch norms normalise with their
+ * running statistics and leave them (PyTorch: requires_grad_(False) and
+ * .eval() on those modules); backward stops where training starts, so a
+ * step costs less. Only a leading run can be frozen (stages = 2^k - 1, up
+ * to every stage, leaving the classifier): SENET_ERR_ARGUMENT otherwise.
+ * 0 unfreezes. Eval mode is unchanged. Not the same as senet_net_freeze,
+ * which makes a net inference-only. */
+SENET_API int senet_net_load_backbone(senet_net *net, const char *path);
+SENET_API int senet_net_freeze_stages(senet_net *net, unsigned stages);
 
 /* Learning-rate schedules, as a function of the (fractional) epoch:
  * constant, multi-step (x gamma at each milestone epoch, as torch's

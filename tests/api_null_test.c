@@ -117,6 +117,9 @@ static void net_calls(senet_net *net)
     ARG(senet_net_excitations(net, 0, NULL, &n));
     ARG(senet_net_excitations(net, 0, &gates, NULL));
     ARG(senet_net_set_se_off(NULL, 1));
+    ARG(senet_net_freeze_stages(NULL, 1));
+    ARG(senet_net_load_backbone(NULL, "w.safetensors"));
+    ARG(senet_net_load_backbone(net, NULL));
 
     check(senet_net_num_tensors(NULL) == 0, "senet_net_num_tensors(NULL) is 0");
     check(senet_net_tensor_name(NULL, 0) == NULL, "senet_net_tensor_name(NULL, 0) is NULL");

@@ -145,6 +145,48 @@ else
   bad "no checkpoint after the kill"
 fi
 
+# Fine-tuning the 10-class run on a 2-class task (cat, dog): a new classifier,
+# stem and layer1 frozen (weights and BN statistics equal the start's, layer2
+# moved), the data's class names in the file, and eval needs no flags.
+mkdir -p "$tmp/two/train" "$tmp/two/test"
+for split in train test; do for c in cat dog; do ln -s "$data/$split/$c" "$tmp/two/$split/$c"; done; done
+tune=(--weights "$tmp/run/final.safetensors" --data "$tmp/two" --batch 50 --lr 0.01 --seed 5 --threads 2
+      --epochs 1 --freeze stem,layer1 --head-lr-mult 10)
+out=$("$senet" train "${tune[@]}" --out "$tmp/tune" 2>&1); s=$?
+[ $s -eq 0 ] && grep -q "its classifier (10 classes) replaced by a new one of 2" <<<"$out" &&
+  grep -q "frozen: stem,layer1 (weights and BN statistics); the classifier learns at 10 x --lr" <<<"$out" &&
+  ok "fine-tuning: a new 2-class classifier, stem and layer1 frozen" || bad "fine-tuning ($s): $out"
+$py - "$(dirname "$0")/ref" "$tmp/run/final.safetensors" "$tmp/tune/final.safetensors" <<'PY' &&
+import sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import st_numpy
+start, (tuned, meta) = st_numpy.load(sys.argv[2]), st_numpy.load_with_metadata(sys.argv[3])
+frozen = [k for k in start if k.startswith(("layer0.", "layer1."))]
+assert frozen and all(np.array_equal(start[k], tuned[k]) for k in frozen), "a frozen tensor moved"
+moved = [k for k in start if k.startswith("layer2.") and k.endswith(".weight")]
+assert all(not np.array_equal(start[k], tuned[k]) for k in moved), "a layer2 weight did not move"
+assert tuned["last_linear.weight"].shape == (2, 64) and meta["class_names"].split() == ["cat", "dog"], meta
+PY
+  ok "fine-tuned file: frozen tensors and BN statistics as the start's, layer2 moved, 2 classes named" ||
+  bad "the fine-tuned file"
+out=$("$senet" eval --weights "$tmp/tune/final.safetensors" --data "$tmp/two" 2>&1); s=$?
+[ $s -eq 0 ] && grep -q "top-1" <<<"$out" && ok "eval of the fine-tuned file needs no --arch or --num-classes" ||
+  bad "eval of the fine-tuned file ($s): $out"
+"$senet" train "${tune[@]}" --freeze stem --out "$tmp/tune" --epochs 2 --extend \
+  --resume "$tmp/tune/checkpoint.safetensors" 2>"$tmp/err"; s=$?
+[ $s -eq 2 ] && grep -q -- "--freeze: stem,layer1 in the checkpoint, stem now" "$tmp/err" &&
+  ok "resume with another --freeze lists the difference" || bad "resume with another --freeze ($s): $(cat "$tmp/err")"
+"$senet" train "${tune[@]}" --freeze layer1 --out "$tmp/t2" 2>"$tmp/err"; s=$?
+[ $s -eq 2 ] && grep -q "only a leading run of stages" "$tmp/err" && ok "--freeze layer1 alone is refused" ||
+  bad "--freeze layer1 ($s): $(cat "$tmp/err")"
+"$senet" train "${tune[@]}" --freeze stem,layer4 --out "$tmp/t2" 2>"$tmp/err"; s=$?
+[ $s -eq 2 ] && grep -q "'layer4' is not a stage of se_resnet20" "$tmp/err" && ok "--freeze names a missing stage" ||
+  bad "--freeze layer4 ($s): $(cat "$tmp/err")"
+"$senet" train "${common[@]}" --reset-head --out "$tmp/t2" 2>"$tmp/err"; s=$?
+[ $s -eq 2 ] && grep -q -- "--reset-head applies to --weights only" "$tmp/err" && ok "--reset-head without --weights" ||
+  bad "--reset-head without --weights ($s): $(cat "$tmp/err")"
+
 # Errors name the problem.
 "$senet" train --arch se_resnet20 --data "$tmp/nowhere" --out "$tmp/x" 2>"$tmp/err"; s=$?
 [ $s -ne 0 ] && grep -q "$tmp/nowhere" "$tmp/err" && ok "missing data is named" || bad "missing data: $(cat "$tmp/err")"

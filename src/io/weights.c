@@ -3,7 +3,8 @@
  * I64 scalar, under the PyTorch state_dict names of the parameter table.
  * Loading is strict: a missing (num_batches_tracked aside), extra or
  * misshapen tensor is an error that names it, and nothing is changed in the net (weights, plan, frozen or not)
- * unless every tensor is right. */
+ * unless every tensor is right. Fine-tuning's backbone load is the same
+ * but for the classifier, which the net keeps. */
 #include "../models/net.h"
 
 #include "../base/alloc.h"
@@ -63,7 +64,9 @@ static int check_entry(const safetensors_file *f, const param_entry *e, const st
     return SENET_OK;
 }
 
-int weights_load_from(senet_net *net, const safetensors_file *f)
+
+/* keep_classifier: the net's classifier stays and the file's (any shape) is passed over. */
+static int load_tensors(senet_net *net, const safetensors_file *f, int keep_classifier)
 {
     const char *path = safetensors_path(f);
     int status = SENET_OK;
@@ -84,13 +87,16 @@ int weights_load_from(senet_net *net, const safetensors_file *f)
     if (!found && status == SENET_OK)
         status = senet_fail(SENET_ERR_NOMEM, "out of memory");
     for (int j = 0; j < net->num_entries && status == SENET_OK; j++)
-        status = check_entry(f, &net->entries[j], &found[j]);
+        if (!(keep_classifier && net_entry_is_classifier(&net->entries[j])))
+            status = check_entry(f, &net->entries[j], &found[j]);
     /* All checked (names, shapes, dtypes; the data's bounds when the file
      * was opened), so the copy cannot fail: only now does the net change. */
     if (status == SENET_OK)
         net_weights_replaced(net);
     for (int j = 0; j < net->num_entries && status == SENET_OK; j++) {
         const param_entry *e = &net->entries[j];
+        if (keep_classifier && net_entry_is_classifier(e))
+            continue;
         if (e->store == STORE_COUNTER && !found[j])
             memset(net_tensor_i64(net, j), 0, e->numel * sizeof(int64_t));
         else if (e->store == STORE_COUNTER)
@@ -99,6 +105,17 @@ int weights_load_from(senet_net *net, const safetensors_file *f)
             status = safetensors_read_f32(f, found[j], net_tensor_f32(net, j), e->numel);
     }
     free(found);
+    return status;
+}
+
+int weights_load_from(senet_net *net, const safetensors_file *f) { return load_tensors(net, f, 0); }
+
+int net_load_backbone(senet_net *net, const char *path)
+{
+    safetensors_file *f = NULL;
+    TRY(safetensors_open(path, &f));
+    int status = load_tensors(net, f, 1);
+    safetensors_close(f);
     return status;
 }
 

@@ -83,6 +83,7 @@ int senet_net_create(const senet_config *cfg, senet_net **out)
         return senet_fail(SENET_ERR_NOMEM, "out of memory");
     net->cfg = *cfg;
     net->arch = a;
+    net->frozen_boundary = -1; /* nothing frozen (net_finetune.c) */
     if (net->cfg.se.stages == SENET_SE_ALL_STAGES)
         net->cfg.se.stages = (1u << a->num_stages) - 1;
     int status = net_build(net);

@@ -124,6 +124,15 @@ struct senet_net {
     int excite_blocks, excite_n, excite_cap;
     unsigned se_off;                  /* stages whose SE blocks eval mode runs as identity (gate 1) */
 
+    /* fine-tuning (net_finetune.c): the stem (bit 0) and stages (bit s) whose
+     * parameters training leaves alone and whose BN uses its running
+     * statistics, as PyTorch's requires_grad_(False) plus eval() on them.
+     * Always a leading run of stages, so backward stops at train_first, the
+     * first layer that trains; frozen_boundary is its input activation (no
+     * gradient is computed for it), -1 when nothing is frozen. */
+    unsigned frozen_stages;
+    int train_first, frozen_boundary;
+
     /* data-parallel replicas (senet_net_set_replicas); replicas.sum NULL when alone */
     senet_replicas replicas;
     bn_sync bn_sync;                  /* handed to batch norm in training when replicas.sync_bn */
@@ -169,6 +178,7 @@ int net_set_profiling(senet_net *net, int on);
 int net_profile_rows(const senet_net *net, senet_layer_profile *rows, int capacity, int *count);
 int net_sgd_step(senet_net *net, const senet_sgd_options *opt);
 int net_load_weights(senet_net *net, const char *path);
+int net_load_backbone(senet_net *net, const char *path); /* io/weights.c */
 int net_save_weights(const senet_net *net, const char *path);
 int net_checkpoint_save(const senet_net *net, const char *path, const senet_checkpoint_info *info);
 int net_checkpoint_load(senet_net *net, const char *path, senet_checkpoint_info *info);
@@ -257,6 +267,11 @@ int net_find_se_block(const senet_net *net, const char *name, int *index);
 int net_set_excitation_capture(senet_net *net, int on);
 int net_excitations(const senet_net *net, int index, const float **gates, int *n);
 int net_set_se_off(senet_net *net, unsigned stages);
+int net_freeze_stages(senet_net *net, unsigned stages);
+/* The classifier's tensors (last_linear.weight and .bias): fine-tuning replaces them. */
+int net_entry_is_classifier(const param_entry *e);
+/* The layer or parameter of STAGE (0 stem, 1..4, 5 head) is frozen. */
+int net_stage_frozen(const senet_net *net, int stage);
 /* Whether eval mode runs SE layer l as identity (senet_net_set_se_off). */
 int net_se_is_off(const senet_net *net, const layer *l);
 

@@ -175,6 +175,16 @@ int senet_net_excitations(const senet_net *net, int index, const float **gates, 
     GUARDED(net, gates && n, "senet_net_excitations", net_excitations(net, index, gates, n));
 }
 
+int senet_net_freeze_stages(senet_net *net, unsigned stages)
+{
+    GUARDED(net, 1, "senet_net_freeze_stages", net_freeze_stages(net, stages));
+}
+
+int senet_net_load_backbone(senet_net *net, const char *path)
+{
+    GUARDED(net, path, "senet_net_load_backbone", net_load_backbone(net, path));
+}
+
 int senet_net_set_se_off(senet_net *net, unsigned stages)
 {
     GUARDED(net, 1, "senet_net_set_se_off", net_set_se_off(net, stages));

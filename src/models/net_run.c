@@ -277,7 +277,16 @@ int net_forward(senet_net *net, int training)
             break;
         }
         case LAYER_BN:
-            if (training) {
+            if (training && net_stage_frozen(net, l->stage)) {
+                /* fine-tuning: a frozen BN normalises with its running statistics and leaves them */
+                int relu = net_train_fused(net, i);
+                real *y = relu ? net->acts[net->layers[i + 1].out].data : out->data;
+                batchnorm_forward_eval(y, in->data, param_of(net, l->p[0]), param_of(net, l->p[1]),
+                                       param_of(net, l->p[2]), param_of(net, l->p[3]), rows, in->c);
+                if (relu)
+                    activation_forward(y, y, count, ACT_RELU);
+                i += relu;
+            } else if (training) {
                 int relu = net_train_fused(net, i);
                 real *y = relu ? net->acts[net->layers[i + 1].out].data : out->data;
                 batchnorm_forward_train(y, l->saved_a, l->saved_b, in->data, param_of(net, l->p[0]),
@@ -350,14 +359,18 @@ int net_forward(senet_net *net, int training)
 int net_backward(senet_net *net)
 {
     int n = net->run_n;
-    for (int i = net->num_layers - 1; i >= 0; i--) {
+    /* frozen stages (fine-tuning) come first and need no gradients: backward ends where training starts */
+    for (int i = net->num_layers - 1; i >= net->train_first; i--) {
         layer *l = &net->layers[i];
         activation *in = &net->acts[l->in], *out = &net->acts[l->out];
         size_t rows = (size_t)n * in->h * in->w, count = rows * in->c;
         if (l->train_start != i)
             continue; /* inside a fused group: the group's first layer does its backward */
         int span = net_train_fused(net, i);
-        real *d_in = l->in == net->input_act ? NULL : in->grad;
+        real *d_in = l->in == net->input_act || l->in == net->frozen_boundary ? NULL : in->grad;
+        if (!d_in && (l->kind == LAYER_AVGPOOL || l->kind == LAYER_MAXPOOL || l->kind == LAYER_RELU ||
+                      l->kind == LAYER_DROPOUT))
+            continue; /* no parameters and no gradient wanted for the input: nothing to do */
         double started = net_profile_clock(net);
         /* Gradients accumulate; one that starts life in this group starts at
          * zero (its buffer is shared with gradients that are spent). */

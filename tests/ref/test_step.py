@@ -53,18 +53,37 @@ CASES = [
      dict(mode="identity", gate="relu", bias=False)),
     ("se_resnet20", 8, 32, 32, 10, dict(lr=0.02, momentum=0.5, weight_decay=1e-4),
      dict(mode="post", reduction=8, stages="2,3")),
+    # fine-tuning: frozen leading stages (BN in eval mode there), the classifier at 10x the lr
+    ("se_resnet20", 8, 32, 32, 4, dict(lr=0.02, momentum=0.9, weight_decay=5e-4, no_decay_bn_bias=True,
+                                       freeze=["stem", "layer1"], head_lr_mult=10.0), {}),
+    ("se_resnet20", 8, 32, 32, 10, dict(lr=0.02, momentum=0.9, weight_decay=1e-4,
+                                        freeze=["stem", "layer1", "layer2", "layer3"]), {}),
+    ("se_resnet50", 2, 64, 64, 10, dict(lr=2e-5, momentum=0.9, weight_decay=1e-4, freeze=["stem"],
+                                        head_lr_mult=100.0), {}),
 ]
 
 
 def torch_steps(model, x, y, opt, steps=STEPS):
-    """Runs the reference steps in place; returns the losses before each step."""
+    """Runs the reference steps in place; returns the losses before each step.
+
+    Fine-tuning as PyTorch users write it: the frozen stages' parameters get
+    requires_grad_(False) and the modules eval() (their BN keeps its running
+    statistics), and the classifier is a parameter group with its own lr."""
     model.train()
+    for name in opt.get("freeze", []):
+        module = getattr(model, "layer0" if name == "stem" else name)
+        module.requires_grad_(False)
+        module.eval()
     wd = opt.get("weight_decay", 0.0)
-    if opt.get("no_decay_bn_bias"):
-        params = [{"params": [p for p in model.parameters() if p.dim() > 1]},
-                  {"params": [p for p in model.parameters() if p.dim() <= 1], "weight_decay": 0.0}]
-    else:
-        params = model.parameters()
+    head_lr = opt["lr"] * opt.get("head_lr_mult", 1.0)
+    groups = {}
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        key = (name.startswith("last_linear."), bool(opt.get("no_decay_bn_bias")) and p.dim() <= 1)
+        groups.setdefault(key, []).append(p)
+    params = [{"params": ps, "lr": head_lr if head else opt["lr"], "weight_decay": 0.0 if no_decay else wd}
+              for (head, no_decay), ps in groups.items()]
     sgd = torch.optim.SGD(params, lr=opt["lr"], momentum=opt.get("momentum", 0.0),
                           weight_decay=wd, nesterov=opt.get("nesterov", False))
     losses = []
@@ -189,6 +208,10 @@ def step_case(r, arch, n, h, w, k, opt, se, seed=0, self_check=False):
             argv.append("--no-decay-bn-bias")
         if opt.get("label_smoothing"):
             argv += ["--label-smoothing", repr(opt["label_smoothing"])]
+        if opt.get("freeze"):
+            argv += ["--freeze", ",".join(opt["freeze"])]
+        if opt.get("head_lr_mult"):
+            argv += ["--head-lr-mult", repr(opt["head_lr_mult"])]
         if k != models.default_num_classes(arch):
             argv += ["--num-classes", k]
         r.run(argv + se_flags(se))
