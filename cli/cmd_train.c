@@ -18,6 +18,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 #include "commands.h"
+#include "data_check.h"
 #include "data_setup.h"
 #include "dist/dist.h"
 #include "evaluate.h"
@@ -43,7 +44,7 @@ typedef struct train_options {
     long epochs, batch, seed, threads, log_every, checkpoint_every, max_steps, eval_every, input_size;
     double lr, momentum, weight_decay, gamma, warmup, min_lr, smoothing, dropout, head_lr_mult;
     int nesterov, no_decay_1d, sync_bn;
-    int extend, allow_changes, overwrite, reset_head;
+    int extend, allow_changes, overwrite, reset_head, strict_data;
 } train_options;
 
 static int make_dir(const char *path)
@@ -104,6 +105,7 @@ typedef struct run {
     senet_net *net;
     const senet_config *cfg;
     dataset *train_set, *test_set;
+    dataset *train_base, *test_base; /* when unreadable images are left out: the full sets the views are of */
     loader *train_loader, *test_loader;
     senet_lr_schedule schedule;
     senet_lr_schedule old_schedule; /* with --extend: the schedule of the run's recorded epochs */
@@ -395,6 +397,11 @@ static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, 
         return status;
     double train_loss = seen ? loss_sum / seen : 0, train_top1 = seen ? 100.0 * hits / seen : 0;
     double seconds = now_seconds() - started;
+    /* the epoch's checkpoint before its evaluation: a run stopped while it evaluates loses no training */
+    if (r->log)
+        fflush(r->log);
+    if ((status = save_checkpoint(r, epoch + 1, 0, *step)))
+        return status;
     int do_eval = r->test_loader && ((epoch + 1) % o->eval_every == 0 || epoch + 1 == o->epochs);
     eval_result ev = {0};
     if (do_eval && ((status = parallel_share_buffers(&r->par, r->net)) ||
@@ -429,7 +436,7 @@ static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, 
     }
     fprintf(stderr, "\n");
     eval_result_free(&ev);
-    return save_checkpoint(r, epoch + 1, 0, *step);
+    return SENET_OK;
 }
 
 static int open_data(run *r, senet_config *cfg, const char *num_classes_given)
@@ -461,6 +468,16 @@ static int open_data(run *r, senet_config *cfg, const char *num_classes_given)
         fprintf(stderr, "senet train: warning: %s has no train/ and test/ (or val/) folders, so the test figures are "
                         "measured on the training images; --val-split F holds a fraction F of them out\n",
                 o->data.path);
+    }
+    /* every image read once now, so that a bad file stops nothing later */
+    const char *which[2] = {"training", "test"};
+    dataset **sets[2] = {&r->train_set, &r->test_set}, **bases[2] = {&r->train_base, &r->test_base};
+    for (int i = 0; i < 2; i++) {
+        dataset *view = NULL;
+        if (*sets[i] && data_check("train", which[i], *sets[i], o->strict_data, &view))
+            return -1;
+        if (view)
+            *bases[i] = *sets[i], *sets[i] = view;
     }
     r->train_loader = data_loader("train", r->train_set, &train_prep, (int)o->batch, (uint64_t)o->seed, 1);
     if (!r->train_loader)
@@ -564,6 +581,8 @@ static void free_run(run *r)
     loader_free(r->test_loader);
     dataset_free(r->train_set);
     dataset_free(r->test_set);
+    dataset_free(r->train_base);
+    dataset_free(r->test_base);
     senet_net_free(r->net);
     if (r->log)
         fclose(r->log);
@@ -615,6 +634,8 @@ int cmd_train(int argc, char **argv)
         {"overwrite", OPT_FLAG, &o.overwrite, "a new run into an --out that holds another run's files: remove them", NULL},
         {"weights", OPT_STRING, &o.weights,
          "fine-tune: start from these weights (a classifier of another class count is replaced)", "W"},
+        {"strict-data", OPT_FLAG, &o.strict_data,
+         "stop before training when an image cannot be read (default: report it and leave it out)", NULL},
         {"reset-head", OPT_FLAG, &o.reset_head, "with --weights: a new classifier even when the classes match", NULL},
         {"freeze", OPT_STRING, &o.freeze,
          "leave these stages as they are, BN statistics too: stem,layer1,... (a leading run) | all", "LIST"},

@@ -187,6 +187,24 @@ out=$("$senet" eval --weights "$tmp/tune/final.safetensors" --data "$tmp/two" 2>
 [ $s -eq 2 ] && grep -q -- "--reset-head applies to --weights only" "$tmp/err" && ok "--reset-head without --weights" ||
   bad "--reset-head without --weights ($s): $(cat "$tmp/err")"
 
+# Unreadable images are found before training: reported by file, left out
+# and counted, or with --strict-data the run stops before its first step.
+for split in train test; do for c in cat dog; do
+  mkdir -p "$tmp/bad/$split/$c" && cp "$data/$split/$c"/000[0-9].jpg "$tmp/bad/$split/$c/"
+done; done
+echo "not a JPEG" >"$tmp/bad/train/cat/broken.jpg"
+head -c 300 "$data/test/dog/0000.jpg" >"$tmp/bad/test/dog/cut.jpg"
+out=$("$senet" train "${one[@]}" --data "$tmp/bad" --out "$tmp/b1" 2>&1); s=$?
+[ $s -eq 0 ] && grep -q "training image .*broken.jpg" <<<"$out" && grep -q "test image .*cut.jpg" <<<"$out" &&
+  grep -q "1 of the 21 training images left out as unreadable" <<<"$out" &&
+  grep -q "1 of the 21 test images left out as unreadable" <<<"$out" &&
+  grep -q "(20 images, 2 classes)" <<<"$out" && ok "unreadable images are named, counted and left out" ||
+  bad "unreadable images ($s): $out"
+out=$("$senet" train "${one[@]}" --data "$tmp/bad" --strict-data --out "$tmp/b2" 2>&1); s=$?
+[ $s -eq 1 ] && grep -q "broken.jpg" <<<"$out" && grep -q "stopped before training" <<<"$out" &&
+  [ ! -e "$tmp/b2/checkpoint.safetensors" ] && ok "--strict-data stops before training" ||
+  bad "--strict-data ($s): $out"
+
 # Errors name the problem.
 "$senet" train --arch se_resnet20 --data "$tmp/nowhere" --out "$tmp/x" 2>"$tmp/err"; s=$?
 [ $s -ne 0 ] && grep -q "$tmp/nowhere" "$tmp/err" && ok "missing data is named" || bad "missing data: $(cat "$tmp/err")"
