@@ -22,6 +22,7 @@
 #include "base/rng.h"
 #include "base/threads.h"
 #include "kernels/gemm.h"
+#include "kernels/isa.h"
 #include "ops/activation.h"
 #include "ops/batchnorm.h"
 #include "ops/conv2d.h"
@@ -759,7 +760,7 @@ int main(void)
 {
     rng_seed(&g_rng, 20240611);
     printf("gradcheck: double precision, h = %.0e, tolerance %.0e on |a-n| / max(|a|+|n|, %.0e * max|a| of the "
-           "tensor), gemm %s\n", STEP, TOLERANCE, DENOM_FLOOR, gemm_isa());
+           "tensor), gemm %s\n", STEP, TOLERANCE, DENOM_FLOOR, isa_name());
 
     /*          n  h   w   cin cout kh kw s  p  g  bias d_in */
     check_conv(1, 5, 7, 6, 4, 1, 1, 1, 0, 1, 1, 1);   /* pointwise: no im2col */

@@ -20,6 +20,7 @@
 #include "base/real.h"
 #include "base/rng.h"
 #include "kernels/gemm.h"
+#include "kernels/isa.h"
 #include "ops/activation.h"
 #include "ops/batchnorm.h"
 #include "ops/conv2d.h"
@@ -965,7 +966,7 @@ static void fast_vs_plain_cases(void)
 }
 
 /* The cases under one micro-kernel (isa), or under each this CPU has (NULL):
- * switched in this process with gemm_set_isa, so that one run covers them
+ * switched in this process with isa_set, so that one run covers them
  * all. A named one the CPU lacks is reported and skipped. */
 static int fast_vs_plain(const char *isa)
 {
@@ -974,12 +975,12 @@ static int fast_vs_plain(const char *isa)
     for (int i = 0; i < 3; i++) {
         if (isa && strcmp(isa, all[i]) != 0)
             continue;
-        if (!gemm_isa_supported(all[i])) {
+        if (!isa_supported(all[i])) {
             printf("SKIP fast vs plain on %s: this CPU does not have it\n", all[i]);
             continue;
         }
-        verdict(gemm_set_isa(all[i]) == SENET_OK && strcmp(gemm_isa(), all[i]) == 0, "the micro-kernel switches", 0);
-        printf("fast vs plain: micro-kernel %s\n", gemm_isa());
+        verdict(isa_set(all[i]) == SENET_OK && strcmp(isa_name(), all[i]) == 0, "the micro-kernel switches", 0);
+        printf("fast vs plain: micro-kernel %s\n", isa_name());
         fast_vs_plain_cases();
         ran++;
     }
@@ -998,7 +999,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "--fast-vs-plain") == 0)
         return fast_vs_plain(argc == 4 && strcmp(argv[2], "--isa") == 0 ? argv[3] : NULL);
     if (argc == 2 && strcmp(argv[1], "--isa-check") == 0) { /* SENET_ISA can be followed here, or why not */
-        int status = gemm_isa_check();
+        int status = isa_check();
         if (status)
             printf("%s\n", senet_last_error());
         return status ? (getenv("SENET_ISA") && strstr(senet_last_error(), "does not have") ? SKIPPED : 2) : 0;

@@ -3,9 +3,9 @@
  * Row-major: C[m x n] = alpha * op(A)[m x k] * op(B)[k x n] + beta * C,
  * op(X) = X or its transpose. beta == 0 overwrites C (NaNs in C do not leak).
  *
- * gemm() is the packed, blocked, threaded path with a micro-kernel chosen
- * at run time (AVX-512, AVX2+FMA or portable; SENET_ISA=avx512|avx2|portable
- * forces one). gemm_plain() is the triple loop kept as the reference. */
+ * gemm() is the packed, blocked, threaded path with the micro-kernel of the
+ * kernel table in use (isa.h: AVX-512, AVX2+FMA or portable, chosen at run
+ * time). gemm_plain() is the triple loop kept as the reference. */
 #ifndef SENET_KERNELS_GEMM_H
 #define SENET_KERNELS_GEMM_H
 
@@ -48,22 +48,5 @@ void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const
 
 void gemm_plain(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
                 const real *b, int ldb, real beta, real *c, int ldc);
-
-/* The micro-kernel in use: "avx512", "avx2" or "portable". Chosen once per
- * process (pthread_once): the best the CPU runs, or the one SENET_ISA names.
- * The direct, grouped, Winograd and weight-gradient kernels follow it. */
-const char *gemm_isa(void);
-/* SENET_ERR_ARGUMENT, with a message naming the choices, when SENET_ISA names
- * no micro-kernel of this build or one the CPU lacks (the best one is used
- * meanwhile); senet_net_create fails with it, so a typo is not a silent
- * fall-back. */
-int gemm_isa_check(void);
-/* Whether this CPU runs the named micro-kernel. */
-int gemm_isa_supported(const char *name);
-/* Switches the micro-kernel (for tests that check every one in a process):
- * SENET_ERR_ARGUMENT for an unknown name, SENET_ERR_STATE for one the CPU
- * lacks. Not while other threads compute; packed inference weights of
- * grouped layers depend on it, so switch before building nets. */
-int gemm_set_isa(const char *name);
 
 #endif

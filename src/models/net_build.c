@@ -5,6 +5,7 @@
 #include "net.h"
 
 #include "../kernels/gemm.h"
+#include "../kernels/isa.h"
 #include "../base/status.h"
 
 #include <stdio.h>
@@ -310,7 +311,7 @@ int net_build(senet_net *net)
 {
     /* a SENET_ISA that cannot be followed fails here, once per net, rather
      * than running another kernel without a word */
-    TRY(gemm_isa_check());
+    TRY(isa_check());
     builder b = {net, 0, SENET_OK};
     const arch_row *arch = net->arch;
     net->input_act = new_act(&b, 3);

@@ -5,13 +5,8 @@
 #define SENET_OPS_CONV2D_H
 
 #include "../base/real.h"
+#include "../kernels/conv_shape.h"
 
-typedef struct conv2d_shape {
-    int n, h, w, c_in;      /* input (N, H, W, C_in) */
-    int c_out, kh, kw;      /* weight (C_out, C_in / groups, KH, KW) */
-    int stride, pad, groups;
-    int h_out, w_out;       /* filled by conv2d_shape_finish */
-} conv2d_shape;
 
 /* Computes h_out and w_out; SENET_ERR_SHAPE (with a message) if the shape is impossible. */
 int conv2d_shape_finish(conv2d_shape *s);

@@ -14,13 +14,11 @@
 
 #include "../base/scratch.h"
 #include "../base/threads.h"
-#include "../kernels/gemm.h"
+#include "../kernels/isa.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-
-#define MAX_VECS 2 /* vectors of output channels per tile */
 
 int conv2d_direct_applies(const conv2d_shape *s)
 {
@@ -41,122 +39,6 @@ void conv2d_direct_pack(real *packed, const real *weight, const real *scale, con
             for (int t = 0; t < taps; t++)
                 packed[((size_t)t * s->c_in + c) * s->c_out + o] =
                     weight[((size_t)o * s->c_in + c) * taps + t] * (scale ? scale[o] : 1);
-}
-
-/* What a tile reads: pixel j's tap t, channel c at a0 + j * pixel_step +
- * tap_off[t] + c; the weights of tap t, channel c at w + (t * c_in + c) * c_out. */
-typedef struct geometry {
-    const ptrdiff_t *tap_off;
-    int taps, c_in, c_out;
-    size_t pixel_step;
-} geometry;
-
-/* The integer as wide as `real`, for ReLU as a bit mask. */
-#ifdef SENET_REAL_DOUBLE
-typedef int64_t real_int;
-#else
-typedef int32_t real_int;
-#endif
-
-/* out[j * c_out + v * width + lane] (+)= the tile's sums (+ bias, ReLU) for
- * np pixels and nv vectors; out, w and bias start at the tile's first
- * output channel. */
-#define DEFINE_DIRECT(name, attr, vtype, itype, width, pix)                                                      \
-    typedef real vtype __attribute__((vector_size((width) * sizeof(real)), aligned(4)));                        \
-    typedef real_int itype __attribute__((vector_size((width) * sizeof(real)), aligned(4)));                    \
-    attr static inline __attribute__((always_inline)) void name##_tile(int np, int nv, real *out, const real *a0, \
-                                                                       const real *w, const real *bias, int relu, \
-                                                                       int add, const geometry *g)               \
-    {                                                                                                            \
-        vtype acc[pix][MAX_VECS];                                                                                \
-        for (int j = 0; j < np; j++)                                                                             \
-            for (int v = 0; v < nv; v++)                                                                         \
-                acc[j][v] = (vtype){0};                                                                          \
-        for (int t = 0; t < g->taps; t++) {                                                                      \
-            const real *a = a0 + g->tap_off[t], *wt = w + (size_t)t * g->c_in * g->c_out;                       \
-            for (int c = 0; c < g->c_in; c++, wt += g->c_out) {                                                  \
-                vtype b[MAX_VECS];                                                                               \
-                for (int v = 0; v < nv; v++)                                                                     \
-                    memcpy(&b[v], wt + v * (width), sizeof b[v]);                                                \
-                for (int j = 0; j < np; j++) {                                                                   \
-                    real x = a[j * g->pixel_step + c];                                                           \
-                    for (int v = 0; v < nv; v++)                                                                 \
-                        acc[j][v] += x * b[v];                                                                   \
-                }                                                                                                \
-            }                                                                                                    \
-        }                                                                                                        \
-        for (int j = 0; j < np; j++)                                                                             \
-            for (int v = 0; v < nv; v++) {                                                                       \
-                real *o = out + (size_t)j * g->c_out + v * (width);                                              \
-                vtype r = acc[j][v], t;                                                                          \
-                if (add) {                                                                                       \
-                    memcpy(&t, o, sizeof t);                                                                     \
-                    r += t;                                                                                      \
-                }                                                                                                \
-                if (bias) {                                                                                      \
-                    memcpy(&t, bias + v * (width), sizeof t);                                                    \
-                    r += t;                                                                                      \
-                }                                                                                                \
-                if (relu) {                                                                                      \
-                    itype keep = r > (vtype){0}, bits;                                                           \
-                    memcpy(&bits, &r, sizeof bits);                                                              \
-                    bits &= keep;                                                                                \
-                    memcpy(&r, &bits, sizeof r);                                                                 \
-                }                                                                                                \
-                memcpy(o, &r, sizeof r);                                                                         \
-            }                                                                                                    \
-    }                                                                                                            \
-    attr static inline __attribute__((always_inline)) void name##_tiles(int np, int nv, real *out, const real *a0, \
-                                                                        const real *w, const real *bias,         \
-                                                                        int relu, int add, const geometry *g)    \
-    {                                                                                                            \
-        if (nv == 2)                                                                                             \
-            name##_tile(np, 2, out, a0, w, bias, relu, add, g);                                                  \
-        else                                                                                                     \
-            name##_tile(np, 1, out, a0, w, bias, relu, add, g);                                                  \
-    }                                                                                                            \
-    /* One output row of w_out pixels: out at its first pixel, a_row at that                                    \
-     * pixel's first tap. */                                                                                     \
-    attr static void name(real *out, const real *a_row, int w_out, const real *w, const real *bias, int relu,    \
-                          int add, const geometry *g)                                                            \
-    {                                                                                                            \
-        for (int o0 = 0; o0 < g->c_out; o0 += MAX_VECS * (width)) {                                              \
-            int nv = (g->c_out - o0) / (width) < MAX_VECS ? (g->c_out - o0) / (width) : MAX_VECS;                \
-            const real *b = bias ? bias + o0 : NULL;                                                             \
-            for (int ow = 0; ow < w_out;) {                                                                      \
-                real *o = out + (size_t)ow * g->c_out + o0;                                                      \
-                const real *a = a_row + ow * g->pixel_step;                                                      \
-                int left = w_out - ow;                                                                           \
-                int np = left >= (pix) ? (pix) : left >= 4 ? 4 : 1;                                              \
-                if (np == (pix))                                                                                 \
-                    name##_tiles((pix), nv, o, a, w + o0, b, relu, add, g);                                      \
-                else if (np == 4)                                                                                \
-                    name##_tiles(4, nv, o, a, w + o0, b, relu, add, g);                                          \
-                else                                                                                             \
-                    name##_tiles(1, nv, o, a, w + o0, b, relu, add, g);                                          \
-                ow += np;                                                                                        \
-            }                                                                                                    \
-        }                                                                                                        \
-    }
-
-typedef void (*row_fn)(real *, const real *, int, const real *, const real *, int, int, const geometry *);
-
-DEFINE_DIRECT(direct_portable, , dvec16, divec16, 16 / (int)sizeof(real), 6)
-#if defined(__x86_64__) && defined(__GNUC__)
-DEFINE_DIRECT(direct_avx2, __attribute__((target("avx2,fma"))), dvec32, divec32, 32 / (int)sizeof(real), 6)
-DEFINE_DIRECT(direct_avx512, __attribute__((target("avx512f,fma"))), dvec64, divec64, 64 / (int)sizeof(real), 12)
-#endif
-
-static row_fn row_for_isa(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    const char *isa = gemm_isa();
-    if (strcmp(isa, "avx512") == 0)
-        return direct_avx512;
-    if (strcmp(isa, "avx2") == 0)
-        return direct_avx2;
-#endif
-    return direct_portable;
 }
 
 void conv2d_pad_image(real *dst, const real *img, const conv2d_shape *s)
@@ -188,9 +70,9 @@ static int run(real *out, const real *in, const real *packed, const real *bias, 
     for (int i = 0; i < s->kh; i++)
         for (int j = 0; j < s->kw; j++)
             tap_off[i * s->kw + j] = ((ptrdiff_t)i * (ptrdiff_t)wp + j) * s->c_in;
-    geometry g = {tap_off, s->kh * s->kw, s->c_in, s->c_out, (size_t)s->stride * s->c_in};
+    direct_geometry g = {tap_off, s->kh * s->kw, s->c_in, s->c_out, (size_t)s->stride * s->c_in};
     size_t row_step = (size_t)s->stride * wp * s->c_in; /* between output rows' first taps */
-    row_fn row = row_for_isa();
+    direct_row_fn row = isa_kernels()->direct_row;
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         if (own) {

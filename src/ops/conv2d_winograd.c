@@ -19,6 +19,7 @@
 #include "../base/scratch.h"
 #include "../base/threads.h"
 #include "../kernels/gemm.h"
+#include "../kernels/isa.h"
 
 #include <string.h>
 
@@ -96,134 +97,9 @@ static tiling tiling_of(const conv2d_shape *s)
     return g;
 }
 
-/* v[xi * v_stride + c] = (B^T d B)[xi] for the tile's 16 input pixels d[k]
- * (channel rows, the zero pixel in the padding). Inline into the
- * instruction-set variants below, vectorised over channels. */
-static inline __attribute__((always_inline)) void input_transform(real *restrict v, size_t v_stride,
-                                                                  const real *const *d, int channels)
-{
-#pragma GCC ivdep
-    for (int c = 0; c < channels; c++) {
-        real t[4][4]; /* B^T d */
-        for (int col = 0; col < 4; col++) {
-            real d0 = d[col][c], d1 = d[4 + col][c], d2 = d[8 + col][c], d3 = d[12 + col][c];
-            t[0][col] = d0 - d2;
-            t[1][col] = d1 + d2;
-            t[2][col] = d2 - d1;
-            t[3][col] = d1 - d3;
-        }
-        for (int r = 0; r < 4; r++) { /* (B^T d) B */
-            v[(r * 4 + 0) * v_stride + c] = t[r][0] - t[r][2];
-            v[(r * 4 + 1) * v_stride + c] = t[r][1] + t[r][2];
-            v[(r * 4 + 2) * v_stride + c] = t[r][2] - t[r][1];
-            v[(r * 4 + 3) * v_stride + c] = t[r][1] - t[r][3];
-        }
-    }
-}
-
-/* o[i*2+j] = (A^T m A)[i][j] + b for channel c of a tile's M rows. */
-static inline __attribute__((always_inline)) void tile_outputs(real o[4], const real *m, size_t m_stride, int c,
-                                                               real b)
-{
-    real a[2][4]; /* A^T m */
-    for (int col = 0; col < 4; col++) {
-        real m0 = m[col * m_stride + c], m1 = m[(4 + col) * m_stride + c];
-        real m2 = m[(8 + col) * m_stride + c], m3 = m[(12 + col) * m_stride + c];
-        a[0][col] = m0 + m1 + m2;
-        a[1][col] = m1 - m2 - m3;
-    }
-    for (int i = 0; i < 2; i++) {
-        o[i * 2] = a[i][0] + a[i][1] + a[i][2] + b;
-        o[i * 2 + 1] = a[i][1] - a[i][2] - a[i][3] + b;
-    }
-}
-
-/* output_transform for a tile whose four outputs are all inside the map,
- * with bias and ReLU known at compile time: a loop with no branch and no
- * aliasing, which vectorises (the general one stays scalar). */
-static inline __attribute__((always_inline)) void output_transform_whole(
-    real *restrict y0, real *restrict y1, real *restrict y2, real *restrict y3, const real *restrict m,
-    size_t m_stride, const real *restrict bias, int has_bias, int relu, int accumulate, int channels)
-{
-    for (int c = 0; c < channels; c++) {
-        real o[4];
-        tile_outputs(o, m, m_stride, c, has_bias ? bias[c] : 0);
-        if (relu)
-            for (int k = 0; k < 4; k++)
-                o[k] = o[k] < 0 ? 0 : o[k]; /* NaN stays NaN, as in PyTorch */
-        if (accumulate)
-            y0[c] += o[0], y1[c] += o[1], y2[c] += o[2], y3[c] += o[3];
-        else
-            y0[c] = o[0], y1[c] = o[1], y2[c] = o[2], y3[c] = o[3];
-    }
-}
-
-/* y[i*2+j][c] = (A^T m A)[i][j] + bias, ReLU, for the outputs inside the
- * map (y[k] NULL outside); added to y instead when accumulating (the data
- * gradient, which has neither bias nor ReLU). */
-static inline __attribute__((always_inline)) void output_transform(real *const *y, const real *m, size_t m_stride,
-                                                                   const real *bias, int relu, int accumulate,
-                                                                   int channels)
-{
-    if (y[0] && y[1] && y[2] && y[3]) {
-        if (accumulate)
-            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, NULL, 0, 0, 1, channels);
-        else if (bias && relu)
-            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, bias, 1, 1, 0, channels);
-        else if (bias)
-            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, bias, 1, 0, 0, channels);
-        else if (relu)
-            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, NULL, 0, 1, 0, channels);
-        else
-            output_transform_whole(y[0], y[1], y[2], y[3], m, m_stride, NULL, 0, 0, 0, channels);
-        return;
-    }
-    for (int c = 0; c < channels; c++) {
-        real o[4];
-        tile_outputs(o, m, m_stride, c, bias ? bias[c] : 0);
-        for (int k = 0; k < 4; k++)
-            if (y[k])
-                y[k][c] = (accumulate ? y[k][c] : 0) + (relu && o[k] < 0 ? 0 : o[k]);
-    }
-}
-
-/* The transforms compiled for each instruction set; chosen with the GEMM's. */
-#define TRANSFORMS(isa, attr)                                                                                    \
-    static attr void input_transform_##isa(real *restrict v, size_t v_stride, const real *const *d, int n)      \
-    {                                                                                                            \
-        input_transform(v, v_stride, d, n);                                                                      \
-    }                                                                                                            \
-    static attr void output_transform_##isa(real *const *y, const real *m, size_t m_stride, const real *bias,   \
-                                            int relu, int accumulate, int n)                                     \
-    {                                                                                                            \
-        output_transform(y, m, m_stride, bias, relu, accumulate, n);                                             \
-    }
-TRANSFORMS(portable, )
-#if defined(__x86_64__) && defined(__GNUC__)
-TRANSFORMS(avx2, __attribute__((target("avx2"))))
-TRANSFORMS(avx512, __attribute__((target("avx512f"))))
-#endif
-
-typedef struct transforms {
-    void (*input)(real *restrict, size_t, const real *const *, int);
-    void (*output)(real *const *, const real *, size_t, const real *, int, int, int);
-} transforms;
-
-static transforms transforms_for_isa(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    const char *isa = gemm_isa();
-    if (strcmp(isa, "avx512") == 0)
-        return (transforms){input_transform_avx512, output_transform_avx512};
-    if (strcmp(isa, "avx2") == 0)
-        return (transforms){input_transform_avx2, output_transform_avx2};
-#endif
-    return (transforms){input_transform_portable, output_transform_portable};
-}
-
 /* V rows of tile `tile` of the batch: v[xi * v_stride + c]. */
 static void input_tile(real *v, size_t v_stride, const real *in, int tile, const tiling *g, const real *zero,
-                       const conv2d_shape *s, const transforms *f)
+                       const conv2d_shape *s, const kernel_table *f)
 {
     int img = tile / g->per_image, ty = tile % g->per_image / g->cols, tx = tile % g->cols;
     const real *image = in + (size_t)img * s->h * s->w * s->c_in;
@@ -234,12 +110,12 @@ static void input_tile(real *v, size_t v_stride, const real *in, int tile, const
             int inside = (unsigned)ih < (unsigned)s->h && (unsigned)iw < (unsigned)s->w;
             d[r * 4 + c] = inside ? image + ((size_t)ih * s->w + iw) * s->c_in : zero;
         }
-    f->input(v, v_stride, d, s->c_in);
+    f->winograd_input(v, v_stride, d, s->c_in);
 }
 
 /* The outputs of tile `tile` from its M rows m[xi * m_stride + c]. */
 static void output_tile(real *out, const real *m, size_t m_stride, int tile, const tiling *g, const real *bias,
-                        int relu, int accumulate, const conv2d_shape *s, const transforms *f)
+                        int relu, int accumulate, const conv2d_shape *s, const kernel_table *f)
 {
     int img = tile / g->per_image, ty = tile % g->per_image / g->cols, tx = tile % g->cols;
     real *y[4];
@@ -250,7 +126,7 @@ static void output_tile(real *out, const real *m, size_t m_stride, int tile, con
                                ? out + (((size_t)img * s->h_out + oh) * s->w_out + ow) * s->c_out
                                : NULL;
         }
-    f->output(y, m, m_stride, bias, relu, accumulate, s->c_out);
+    f->winograd_output(y, m, m_stride, bias, relu, accumulate, s->c_out);
 }
 
 /* One chunk of `count` tiles from tile `first`: V (16, count, C_in) in v,
@@ -263,7 +139,7 @@ typedef struct chunk_job {
     int relu, accumulate;
     const tiling *g;
     const conv2d_shape *s;
-    const transforms *f;
+    const kernel_table *f;
 } chunk_job;
 
 static void chunk_input(const chunk_job *j, int t)
@@ -343,11 +219,11 @@ static int run(real *out, const real *in, const real *packed, const real *bias, 
     real *v = scratch_get(SCRATCH_CONV, (own ? threads : 1) * each * sizeof(real));
     if (!v)
         return -1;
-    transforms f = transforms_for_isa();
+    const kernel_table *f = isa_kernels();
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         chunk_job j = {out, v, v + POINTS * v_stride, v_stride, m_stride, 0, 0, in, packed, bias, zero_pixel,
-                       relu, accumulate, &g, s, &f};
+                       relu, accumulate, &g, s, f};
         if (own) {
             j.v = v + (size_t)threads_index() * each, j.m = j.v + POINTS * v_stride;
 #pragma omp for schedule(static)

@@ -1,0 +1,27 @@
+/* The kernel table of AVX-512 (F): 64-byte vectors, 32 registers, so
+ * twice the rows per register block of AVX2; the grouped convolution's
+ * permutes exist here only. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include "isa.h"
+
+#include <string.h>
+
+#define TARGET __attribute__((target("avx512f,fma")))
+#define WIDTH (64 / (int)sizeof(real))
+#define GEMM_ROWS 12
+#define DIRECT_PIXELS 12
+
+#include "vector.inc"
+#include "gemm_block.inc"
+#include "direct_row.inc"
+#include "wgrad_block.inc"
+#include "winograd_transforms.inc"
+#ifndef SENET_REAL_DOUBLE
+#include "grouped_avx512.inc"
+#else
+#define grouped_pixels NULL /* the grouped kernel is fp32 alone */
+#endif
+
+const kernel_table isa_avx512 = {"avx512", WIDTH, gemm_block, direct_row, wgrad_block,
+                                 winograd_input, winograd_output, grouped_pixels};
+#endif
