@@ -20,6 +20,7 @@
 #include "base/real.h"
 #include "base/rng.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_bf16.h"
 #include "kernels/isa.h"
 #include "ops/activation.h"
 #include "ops/batchnorm.h"
@@ -704,17 +705,20 @@ static void run_scale_add(tensor_set *in, tensor_set *out)
 /* ---- the optimised paths against the plain ones ---- */
 
 #define FAST_TOLERANCE 1e-5 /* max |fast - plain| / max |plain|, float */
+#define BF16_TOLERANCE 2e-2 /* the same, bf16 products against fp32 ones: inputs rounded to 8 bits */
 
 static int g_passed, g_failed;
 
-static void verdict(int ok, const char *what, double err)
+static void verdict_tol(int ok, const char *what, double err, double tol)
 {
     if (ok)
         g_passed++;
     else
         g_failed++;
-    printf("%s %-60s max err %.1e, tol %.0e\n", ok ? "PASS" : "FAIL", what, err, FAST_TOLERANCE);
+    printf("%s %-60s max err %.1e, tol %.0e\n", ok ? "PASS" : "FAIL", what, err, tol);
 }
+
+static void verdict(int ok, const char *what, double err) { verdict_tol(ok, what, err, FAST_TOLERANCE); }
 
 static void fill(real *x, size_t count, rng *r)
 {
@@ -778,6 +782,55 @@ static void gemm_case(int m, int n, int k, rng *r)
     char what[96];
     snprintf(what, sizeof what, "gemm and gemm_serial %dx%dx%d (4 transposes, 3 alpha/beta)", m, n, k);
     verdict(worst <= FAST_TOLERANCE, what, worst);
+}
+
+/* The bf16 GEMM (the table's block kernel: VDPBF16PS on avx512_bf16, fp32
+ * arithmetic elsewhere) against its plain loop, which takes the products
+ * in the same order: equal bit for bit, on 1 and 2 threads, B given
+ * transposed or not, with and without bias, ReLU and accumulation. Against
+ * the fp32 product of the same (unrounded) inputs, the error is bf16's: a
+ * packing that put a value in the wrong place would be far off. */
+static void gemm_bf16_case(int m, int n, int k, rng *r)
+{
+    int lda = gemm_bf16_lda(k) + 2, ldc = n + 3;
+    float *a32 = xcalloc((size_t)m * k, sizeof(float)), *b = xcalloc((size_t)k * n, sizeof(float));
+    float *bias = xcalloc((size_t)n, sizeof(float));
+    bf16 *a = xcalloc((size_t)m * lda, sizeof(bf16));
+    bf16 *packed = xcalloc(gemm_bf16_packed_b_size(n, k), sizeof(bf16));
+    float *c_fast = xcalloc((size_t)m * ldc, sizeof(float)), *c_plain = xcalloc((size_t)m * ldc, sizeof(float));
+    float *c32 = xcalloc((size_t)m * n, sizeof(float));
+    fill(a32, (size_t)m * k, r);
+    fill(b, (size_t)k * n, r);
+    fill(bias, (size_t)n, r);
+    gemm_bf16_rows(a, lda, m, k, a32, k);
+    double exact_err = 0, fp32_err = 0;
+    for (int variant = 0; variant < 8; variant++) {
+        int trans_b = variant & 1, threads = variant & 2 ? 2 : 1, with_epilogue = variant & 4;
+        gemm_epilogue epi = {with_epilogue ? bias : NULL, with_epilogue, with_epilogue};
+        /* with trans_b the same values are read as (n x k): op(B) is another matrix, still k x n */
+        gemm_bf16_pack_b(packed, trans_b, n, k, b, trans_b ? k : n);
+        for (size_t i = 0; i < (size_t)m * ldc; i++)
+            c_fast[i] = c_plain[i] = (float)(i % 7) - 3; /* what accumulation adds to */
+        gemm_bf16_packed(threads, m, n, k, a, lda, packed, c_fast, ldc, &epi);
+        gemm_bf16_plain(m, n, k, a, lda, trans_b, b, trans_b ? k : n, c_plain, ldc, &epi);
+        exact_err = fmax(exact_err, rel_err(c_fast, c_plain, (size_t)m, (size_t)n, (size_t)ldc));
+        if (!with_epilogue) {
+            gemm_plain(0, trans_b, m, n, k, 1, a32, k, b, trans_b ? k : n, 0, c32, n);
+            double diff = 0, ref = 0;
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    diff = fmax(diff, fabs((double)c_fast[(size_t)i * ldc + j] - c32[(size_t)i * n + j]));
+                    ref = fmax(ref, fabs((double)c32[(size_t)i * n + j]));
+                }
+            fp32_err = fmax(fp32_err, ref > 0 ? diff / ref : diff);
+        }
+    }
+    char what[96];
+    snprintf(what, sizeof what, "gemm_bf16 %dx%dx%d against its plain loop, bit for bit", m, n, k);
+    verdict_tol(exact_err == 0, what, exact_err, 0);
+    snprintf(what, sizeof what, "gemm_bf16 %dx%dx%d against fp32, bf16's error", m, n, k);
+    verdict_tol(fp32_err <= BF16_TOLERANCE, what, fp32_err, BF16_TOLERANCE);
+    free(a32), free(b), free(bias), free(a), free(packed), free(c_fast), free(c_plain), free(c32);
 }
 
 /* conv2d_backward (whichever kernels the shape takes: GEMM and col2im, the
@@ -926,6 +979,13 @@ static void fast_vs_plain_cases(void)
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         gemm_case(shapes[i][0], shapes[i][1], shapes[i][2], &r);
+    /* bf16: odd K (a pair half padding), row and column tails, batch-1 and
+     * batch-4 shapes of se_resnet50's 1x1 and 3x3 layers */
+    static const int bf16_shapes[][3] = {
+        {1, 1, 1}, {3, 10, 27}, {13, 33, 17}, {25, 17, 64}, {49, 96, 2304}, {196, 64, 576}, {37, 1000, 256},
+    };
+    for (size_t i = 0; i < sizeof bf16_shapes / sizeof bf16_shapes[0]; i++)
+        gemm_bf16_case(bf16_shapes[i][0], bf16_shapes[i][1], bf16_shapes[i][2], &r);
     /*        n  h   w   cin  cout k  s  p  g   bias */
     conv_case(2, 7, 5, 6, 4, 1, 1, 0, 1, 1, &r);
     conv_case(2, 9, 7, 8, 12, 1, 2, 0, 1, 0, &r);
@@ -970,9 +1030,9 @@ static void fast_vs_plain_cases(void)
  * all. A named one the CPU lacks is reported and skipped. */
 static int fast_vs_plain(const char *isa)
 {
-    static const char *const all[] = {"avx512", "avx2", "portable"};
+    static const char *const all[] = {"avx512_bf16", "avx512", "avx2", "portable"};
     int ran = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (isa && strcmp(isa, all[i]) != 0)
             continue;
         if (!isa_supported(all[i])) {
@@ -984,8 +1044,9 @@ static int fast_vs_plain(const char *isa)
         fast_vs_plain_cases();
         ran++;
     }
-    if (isa && !ran && strcmp(isa, "avx512") && strcmp(isa, "avx2") && strcmp(isa, "portable")) {
-        printf("FAIL: --isa %s is not one of avx512, avx2, portable\n", isa);
+    if (isa && !ran && strcmp(isa, "avx512_bf16") && strcmp(isa, "avx512") && strcmp(isa, "avx2") &&
+        strcmp(isa, "portable")) {
+        printf("FAIL: --isa %s is not one of avx512_bf16, avx512, avx2, portable\n", isa);
         return 2;
     }
     printf("%d passed, %d failed\n", g_passed, g_failed);
@@ -1006,7 +1067,7 @@ int main(int argc, char **argv)
     }
     if (argc < 4) {
         fprintf(stderr, "usage: op_runner OP IN.safetensors OUT.safetensors [key=value ...]\n"
-                        "       op_runner --fast-vs-plain [--isa avx512|avx2|portable]\n"
+                        "       op_runner --fast-vs-plain [--isa avx512_bf16|avx512|avx2|portable]\n"
                         "       op_runner --isa-check\n");
         return 2;
     }

@@ -20,9 +20,10 @@ target_include_directories(op_runner PRIVATE ${PROJECT_SOURCE_DIR}/src)
 
 add_test(NAME torch_ops COMMAND ${SENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref/test_ops.py
   --runner $<TARGET_FILE:op_runner>)
-# The same comparisons with the AVX2 and the portable kernels (GEMM, Winograd
-# transforms, direct and weight-gradient convolutions all follow SENET_ISA).
-foreach(isa avx2 portable)
+# The same comparisons with the AVX-512 (without BF16), AVX2 and portable
+# kernels (GEMM, Winograd transforms, direct and weight-gradient
+# convolutions all follow SENET_ISA).
+foreach(isa avx512 avx2 portable)
   add_test(NAME torch_ops_${isa} COMMAND ${SENET_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ref/test_ops.py
     --runner $<TARGET_FILE:op_runner>)
   set_tests_properties(torch_ops_${isa} PROPERTIES ENVIRONMENT SENET_ISA=${isa} SKIP_RETURN_CODE 77)
@@ -31,7 +32,7 @@ endforeach()
 # The fast-vs-plain cases under each micro-kernel (op_runner switches it in
 # the process; `op_runner --fast-vs-plain` alone runs every one the CPU has).
 # A kernel this CPU lacks is a skipped test, not a passed one.
-foreach(isa avx512 avx2 portable)
+foreach(isa avx512_bf16 avx512 avx2 portable)
   add_test(NAME gemm_fast_vs_plain_${isa} COMMAND op_runner --fast-vs-plain --isa ${isa})
   set_tests_properties(gemm_fast_vs_plain_${isa} PROPERTIES SKIP_RETURN_CODE 77)
 endforeach()

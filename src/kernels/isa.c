@@ -16,6 +16,7 @@
 /* The tables this build has, best first. */
 static const kernel_table *const tables[] = {
 #ifdef X86_KERNELS
+    &isa_avx512_bf16,
     &isa_avx512,
     &isa_avx2,
 #endif
@@ -31,6 +32,8 @@ int isa_supported(const char *name)
 {
 #ifdef X86_KERNELS
     __builtin_cpu_init();
+    if (strcmp(name, "avx512_bf16") == 0)
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
     if (strcmp(name, "avx512") == 0)
         return __builtin_cpu_supports("avx512f");
     if (strcmp(name, "avx2") == 0)

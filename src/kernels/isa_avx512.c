@@ -1,6 +1,7 @@
-/* The kernel table of AVX-512 (F): 64-byte vectors, 32 registers, so
+/* The kernel tables of AVX-512 (F): 64-byte vectors, 32 registers, so
  * twice the rows per register block of AVX2; the grouped convolution's
- * permutes exist here only. */
+ * permutes exist here only. Two tables share the fp32 kernels: avx512, and
+ * avx512_bf16 for CPUs with AVX512-BF16, whose bf16 GEMM runs on VDPBF16PS. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #include "isa.h"
 
@@ -16,12 +17,17 @@
 #include "direct_row.inc"
 #include "wgrad_block.inc"
 #include "winograd_transforms.inc"
+#include "gemm_bf16_portable.inc"
 #ifndef SENET_REAL_DOUBLE
 #include "grouped_avx512.inc"
 #else
 #define grouped_pixels NULL /* the grouped kernel is fp32 alone */
 #endif
+#include "gemm_bf16_avx512.inc"
 
 const kernel_table isa_avx512 = {"avx512", WIDTH, gemm_block, direct_row, wgrad_block,
-                                 winograd_input, winograd_output, grouped_pixels};
+                                 winograd_input, winograd_output, grouped_pixels, gemm_bf16_block_fp32};
+/* The same fp32 kernels; bf16 products on VDPBF16PS. */
+const kernel_table isa_avx512_bf16 = {"avx512_bf16", WIDTH, gemm_block, direct_row, wgrad_block,
+                                      winograd_input, winograd_output, grouped_pixels, gemm_bf16_block_dpbf16};
 #endif

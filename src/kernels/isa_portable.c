@@ -14,6 +14,7 @@
 #include "direct_row.inc"
 #include "wgrad_block.inc"
 #include "winograd_transforms.inc"
+#include "gemm_bf16_portable.inc"
 
 const kernel_table isa_portable = {"portable", WIDTH, gemm_block, direct_row, wgrad_block,
-                                   winograd_input, winograd_output, NULL};
+                                   winograd_input, winograd_output, NULL, gemm_bf16_block_fp32};

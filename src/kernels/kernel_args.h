@@ -6,6 +6,7 @@
 #define SENET_KERNELS_KERNEL_ARGS_H
 
 #include "../base/real.h"
+#include "bf16.h"
 #include "conv_shape.h"
 
 #include <stddef.h>
@@ -41,6 +42,12 @@ typedef struct gemm_update {
  * row-major matrix. */
 typedef void (*gemm_block_fn)(int mc, int nc, int kc, const real *a, int lda, const real *packed_b, real *c, int ldc,
                               const gemm_update *u);
+
+/* The bf16 GEMM's block kernel (gemm_bf16.h): C[mc x nc] (+)= A (mc rows
+ * of k bf16 values in pairs, lda) * the packed B panels from the block's
+ * first (kp pairs each), then bias and ReLU; alpha is 1. */
+typedef void (*gemm_bf16_block_fn)(int mc, int nc, int kp, const bf16 *a, int lda, const bf16 *packed_b, float *c,
+                                   int ldc, const gemm_update *u);
 
 /* What a direct-convolution tile reads: pixel j's tap t, channel c at
  * a0 + j * pixel_step + tap_off[t] + c; the weights of tap t, channel c at
