@@ -21,6 +21,7 @@
 #include "base/rng.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_bf16.h"
+#include "kernels/gemm_u8s8.h"
 #include "kernels/isa.h"
 #include "ops/activation.h"
 #include "ops/batchnorm.h"
@@ -833,6 +834,38 @@ static void gemm_bf16_case(int m, int n, int k, rng *r)
     free(a32), free(b), free(bias), free(a), free(packed), free(c_fast), free(c_plain), free(c32);
 }
 
+/* The int8 GEMM (the table's block kernel: VPDPBUSD on avx512_vnni and
+ * avx512_bf16, integer loops elsewhere) against its plain loop: integer
+ * sums, so equal exactly, over the whole range of both operands (A 0-255,
+ * B -128-127), on 1 and 2 threads, B transposed or not, accumulating or not. */
+static void gemm_u8s8_case(int m, int n, int k, rng *r)
+{
+    int lda = gemm_u8s8_lda(k) + 4, ldc = n + 3;
+    uint8_t *a = xcalloc((size_t)m * lda, 1);
+    int8_t *b = xcalloc((size_t)k * n, 1), *packed = xcalloc(gemm_u8s8_packed_b_size(n, k), 1);
+    int32_t *c_fast = xcalloc((size_t)m * ldc, sizeof(int32_t)), *c_plain = xcalloc((size_t)m * ldc, sizeof(int32_t));
+    for (size_t i = 0; i < (size_t)m * lda; i++)
+        a[i] = (uint8_t)(rng_next(r) >> 24);
+    for (size_t i = 0; i < (size_t)k * n; i++)
+        b[i] = (int8_t)(uint8_t)(rng_next(r) >> 24);
+    a[0] = 255, b[0] = -128; /* the extremes, which VPDPBUSD must not saturate */
+    long long wrong = 0;
+    for (int variant = 0; variant < 8; variant++) {
+        int trans_b = variant & 1, threads = variant & 2 ? 2 : 1, accumulate = variant & 4 ? 1 : 0;
+        gemm_u8s8_pack_b(packed, trans_b, n, k, b, trans_b ? k : n);
+        for (size_t i = 0; i < (size_t)m * ldc; i++)
+            c_fast[i] = c_plain[i] = (int32_t)(i % 11) - 5;
+        gemm_u8s8_packed(threads, m, n, k, a, lda, packed, c_fast, ldc, accumulate);
+        gemm_u8s8_plain(m, n, k, a, lda, trans_b, b, trans_b ? k : n, c_plain, ldc, accumulate);
+        for (size_t i = 0; i < (size_t)m * ldc; i++)
+            wrong += c_fast[i] != c_plain[i];
+    }
+    char what[96];
+    snprintf(what, sizeof what, "gemm_u8s8 %dx%dx%d against its plain loop, exactly", m, n, k);
+    verdict_tol(wrong == 0, what, (double)wrong, 0);
+    free(a), free(b), free(packed), free(c_fast), free(c_plain);
+}
+
 /* conv2d_backward (whichever kernels the shape takes: GEMM and col2im, the
  * direct and Winograd data gradients, the weight gradient from the padded
  * input) against the plain gradients, both accumulating onto the same
@@ -979,13 +1012,16 @@ static void fast_vs_plain_cases(void)
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         gemm_case(shapes[i][0], shapes[i][1], shapes[i][2], &r);
-    /* bf16: odd K (a pair half padding), row and column tails, batch-1 and
-     * batch-4 shapes of se_resnet50's 1x1 and 3x3 layers */
+    /* bf16: odd K (a pair half padding), row and column tails, shapes like
+     * se_resnet50's 3x3 layers at batch 1 and its classifier */
     static const int bf16_shapes[][3] = {
         {1, 1, 1}, {3, 10, 27}, {13, 33, 17}, {25, 17, 64}, {49, 96, 2304}, {196, 64, 576}, {37, 1000, 256},
     };
     for (size_t i = 0; i < sizeof bf16_shapes / sizeof bf16_shapes[0]; i++)
         gemm_bf16_case(bf16_shapes[i][0], bf16_shapes[i][1], bf16_shapes[i][2], &r);
+    /* int8: K not a multiple of 4, the same tails and shapes */
+    for (size_t i = 0; i < sizeof bf16_shapes / sizeof bf16_shapes[0]; i++)
+        gemm_u8s8_case(bf16_shapes[i][0], bf16_shapes[i][1], bf16_shapes[i][2], &r);
     /*        n  h   w   cin  cout k  s  p  g   bias */
     conv_case(2, 7, 5, 6, 4, 1, 1, 0, 1, 1, &r);
     conv_case(2, 9, 7, 8, 12, 1, 2, 0, 1, 0, &r);
@@ -1030,9 +1066,9 @@ static void fast_vs_plain_cases(void)
  * all. A named one the CPU lacks is reported and skipped. */
 static int fast_vs_plain(const char *isa)
 {
-    static const char *const all[] = {"avx512_bf16", "avx512", "avx2", "portable"};
+    static const char *const all[] = {"avx512_bf16", "avx512_vnni", "avx512", "avx2", "portable"};
     int ran = 0;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         if (isa && strcmp(isa, all[i]) != 0)
             continue;
         if (!isa_supported(all[i])) {
@@ -1044,9 +1080,9 @@ static int fast_vs_plain(const char *isa)
         fast_vs_plain_cases();
         ran++;
     }
-    if (isa && !ran && strcmp(isa, "avx512_bf16") && strcmp(isa, "avx512") && strcmp(isa, "avx2") &&
-        strcmp(isa, "portable")) {
-        printf("FAIL: --isa %s is not one of avx512_bf16, avx512, avx2, portable\n", isa);
+    if (isa && !ran && strcmp(isa, "avx512_bf16") && strcmp(isa, "avx512_vnni") && strcmp(isa, "avx512") &&
+        strcmp(isa, "avx2") && strcmp(isa, "portable")) {
+        printf("FAIL: --isa %s is not one of avx512_bf16, avx512_vnni, avx512, avx2, portable\n", isa);
         return 2;
     }
     printf("%d passed, %d failed\n", g_passed, g_failed);
@@ -1067,7 +1103,7 @@ int main(int argc, char **argv)
     }
     if (argc < 4) {
         fprintf(stderr, "usage: op_runner OP IN.safetensors OUT.safetensors [key=value ...]\n"
-                        "       op_runner --fast-vs-plain [--isa avx512_bf16|avx512|avx2|portable]\n"
+                        "       op_runner --fast-vs-plain [--isa avx512_bf16|avx512_vnni|avx512|avx2|portable]\n"
                         "       op_runner --isa-check\n");
         return 2;
     }

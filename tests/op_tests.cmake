@@ -32,7 +32,7 @@ endforeach()
 # The fast-vs-plain cases under each micro-kernel (op_runner switches it in
 # the process; `op_runner --fast-vs-plain` alone runs every one the CPU has).
 # A kernel this CPU lacks is a skipped test, not a passed one.
-foreach(isa avx512_bf16 avx512 avx2 portable)
+foreach(isa avx512_bf16 avx512_vnni avx512 avx2 portable)
   add_test(NAME gemm_fast_vs_plain_${isa} COMMAND op_runner --fast-vs-plain --isa ${isa})
   set_tests_properties(gemm_fast_vs_plain_${isa} PROPERTIES SKIP_RETURN_CODE 77)
 endforeach()

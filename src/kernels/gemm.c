@@ -205,6 +205,25 @@ void gemm_pack_b(real *dst, int trans_b, int n, int k, const real *b, int ldb)
 
 int gemm_b_panel_width(void) { return GEMM_NR; }
 
+gemm_split gemm_split_for(int threads, int m, int n)
+{
+    gemm_split sp;
+    /* Row blocks of equal size (in whole micro-tiles) rather than MC and a
+     * remainder: 196 rows of a 14x14 map were 96 + 96 + 4, and the thread
+     * that drew the 4-row blocks idled (1.54x on 2 threads instead of 1.9x). */
+    sp.m_blocks = (m + GEMM_MC - 1) / GEMM_MC;
+    sp.mc_step = ((m + sp.m_blocks - 1) / sp.m_blocks + GEMM_MR - 1) / GEMM_MR * GEMM_MR;
+    sp.m_blocks = (m + sp.mc_step - 1) / sp.mc_step;
+    /* Column blocks narrower than NC when there are too few blocks to keep
+     * every thread busy (batch 1: 49 pixels x 512 channels is one block). */
+    sp.nc_step = GEMM_NC;
+    while (threads > 1 && sp.nc_step > GEMM_NR &&
+           (long long)sp.m_blocks * ((n + sp.nc_step - 1) / sp.nc_step) < 4LL * threads)
+        sp.nc_step /= 2;
+    sp.n_blocks = (n + sp.nc_step - 1) / sp.nc_step;
+    return sp;
+}
+
 /* With B packed beforehand there is no shared packing step, so one parallel
  * region covers the whole product: each thread owns whole C blocks and runs
  * all K blocks of them. */
@@ -224,18 +243,8 @@ void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const
     }
     gemm_block_fn block = isa_kernels()->gemm_block;
     int n_panels = (n + GEMM_NR - 1) / GEMM_NR;
-    /* Row blocks of equal size (in whole micro-tiles) rather than GEMM_MC and a
-     * remainder: 196 rows of a 14x14 map were 96 + 96 + 4, and the thread
-     * that drew the 4-row blocks idled (1.54x on 2 threads instead of 1.9x). */
-    int m_blocks = (m + GEMM_MC - 1) / GEMM_MC;
-    int mc_step = ((m + m_blocks - 1) / m_blocks + GEMM_MR - 1) / GEMM_MR * GEMM_MR;
-    m_blocks = (m + mc_step - 1) / mc_step;
-    /* Column blocks narrower than GEMM_NC when there are too few blocks to keep
-     * every thread busy (batch 1: 49 pixels x 512 channels is one block). */
-    int nc_step = GEMM_NC;
-    while (threads > 1 && nc_step > GEMM_NR && (long long)m_blocks * ((n + nc_step - 1) / nc_step) < 4LL * threads)
-        nc_step /= 2;
-    int n_blocks = (n + nc_step - 1) / nc_step;
+    gemm_split sp = gemm_split_for(threads, m, n);
+    int m_blocks = sp.m_blocks, mc_step = sp.mc_step, n_blocks = sp.n_blocks, nc_step = sp.nc_step;
     /* Dynamic: the blocks still differ (the last row and column blocks are
      * short), and which thread computes a block does not change its sums. */
 #pragma omp parallel for collapse(2) schedule(dynamic) num_threads(threads) if (threads > 1)

@@ -46,6 +46,15 @@ typedef struct gemm_epilogue {
 void gemm_packed(int threads, int m, int n, int k, const real *a, int lda, const real *packed_b, real *c, int ldc,
                  const gemm_epilogue *epi);
 
+/* How a product with B packed beforehand splits C over threads: row blocks
+ * of mc_step rows (whole micro-tiles, near-equal), column blocks of nc_step
+ * (whole panels; narrower when there are too few blocks for the threads).
+ * Shared by the fp32, bf16 and int8 products. */
+typedef struct gemm_split {
+    int mc_step, m_blocks, nc_step, n_blocks;
+} gemm_split;
+gemm_split gemm_split_for(int threads, int m, int n);
+
 void gemm_plain(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a, int lda,
                 const real *b, int ldb, real beta, real *c, int ldc);
 

@@ -54,9 +54,8 @@ void gemm_bf16_pack_b(bf16 *dst, int trans_b, int n, int k, const float *b, int 
         }
 }
 
-/* Row blocks of equal size in whole tiles, and column blocks of whole
- * panels narrow enough to keep every thread busy, as gemm_packed: which
- * thread computes a block does not change its sums. */
+/* C split as gemm_packed splits it (gemm_split_for): which thread computes
+ * a block does not change its sums. */
 void gemm_bf16_packed(int threads, int m, int n, int k, const bf16 *a, int lda, const bf16 *packed_b, float *c,
                       int ldc, const gemm_epilogue *epi)
 {
@@ -64,13 +63,8 @@ void gemm_bf16_packed(int threads, int m, int n, int k, const bf16 *a, int lda, 
         return;
     gemm_bf16_block_fn block = isa_kernels()->gemm_bf16_block;
     int kp = k > 0 ? pairs_of(k) : 0;
-    int m_blocks = (m + GEMM_MC - 1) / GEMM_MC;
-    int mc_step = ((m + m_blocks - 1) / m_blocks + GEMM_MR - 1) / GEMM_MR * GEMM_MR;
-    m_blocks = (m + mc_step - 1) / mc_step;
-    int nc_step = GEMM_NC;
-    while (threads > 1 && nc_step > GEMM_NR && (long long)m_blocks * ((n + nc_step - 1) / nc_step) < 4LL * threads)
-        nc_step /= 2;
-    int n_blocks = (n + nc_step - 1) / nc_step;
+    gemm_split sp = gemm_split_for(threads, m, n);
+    int m_blocks = sp.m_blocks, mc_step = sp.mc_step, n_blocks = sp.n_blocks, nc_step = sp.nc_step;
     int accumulate = epi && epi->accumulate;
 #pragma omp parallel for collapse(2) schedule(dynamic) num_threads(threads) if (threads > 1)
     for (int ib = 0; ib < m_blocks; ib++) {

@@ -17,6 +17,7 @@
 static const kernel_table *const tables[] = {
 #ifdef X86_KERNELS
     &isa_avx512_bf16,
+    &isa_avx512_vnni,
     &isa_avx512,
     &isa_avx2,
 #endif
@@ -32,8 +33,11 @@ int isa_supported(const char *name)
 {
 #ifdef X86_KERNELS
     __builtin_cpu_init();
-    if (strcmp(name, "avx512_bf16") == 0)
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+    if (strcmp(name, "avx512_bf16") == 0) /* every CPU with AVX512-BF16 has VNNI too; the table uses both */
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16") &&
+               __builtin_cpu_supports("avx512vnni");
+    if (strcmp(name, "avx512_vnni") == 0)
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni");
     if (strcmp(name, "avx512") == 0)
         return __builtin_cpu_supports("avx512f");
     if (strcmp(name, "avx2") == 0)
@@ -71,7 +75,7 @@ static void choose(void)
     if (!force || !*force)
         return;
     const kernel_table *want = find_table(force);
-    char names[64];
+    char names[128];
     table_names(names, sizeof names);
     if (!want)
         snprintf(env_error, sizeof env_error, "SENET_ISA=%s is not a micro-kernel of this build: choose %s", force,

@@ -15,6 +15,7 @@
 #include "wgrad_block.inc"
 #include "winograd_transforms.inc"
 #include "gemm_bf16_portable.inc"
+#include "gemm_u8s8_portable.inc"
 
 const kernel_table isa_portable = {"portable", WIDTH, gemm_block, direct_row, wgrad_block,
-                                   winograd_input, winograd_output, NULL, gemm_bf16_block_fp32};
+                                   winograd_input, winograd_output, NULL, gemm_bf16_block_fp32, gemm_u8s8_block_int};

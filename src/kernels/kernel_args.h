@@ -49,6 +49,12 @@ typedef void (*gemm_block_fn)(int mc, int nc, int kc, const real *a, int lda, co
 typedef void (*gemm_bf16_block_fn)(int mc, int nc, int kp, const bf16 *a, int lda, const bf16 *packed_b, float *c,
                                    int ldc, const gemm_update *u);
 
+/* The int8 GEMM's block kernel (gemm_u8s8.h): C[mc x nc] (int32) = (or +=
+ * with accumulate) A (mc rows of uint8 in quads, lda) * the packed B panels
+ * from the block's first (kq quads each). */
+typedef void (*gemm_u8s8_block_fn)(int mc, int nc, int kq, const uint8_t *a, int lda, const int8_t *packed_b,
+                                   int32_t *c, int ldc, int accumulate);
+
 /* What a direct-convolution tile reads: pixel j's tap t, channel c at
  * a0 + j * pixel_step + tap_off[t] + c; the weights of tap t, channel c at
  * w + (t * c_in + c) * c_out. */
