@@ -51,7 +51,7 @@ int class_names_load(const char *command, const char *path, int expected, class_
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "senet %s: %s: cannot open the labels file: %s\n", command, path, strerror(errno));
-        return -1;
+        return 1;
     }
     char **names = NULL, *line = NULL;
     int count = 0, capacity = 0, nomem = 0;
@@ -75,7 +75,7 @@ int class_names_load(const char *command, const char *path, int expected, class_
     }
     if (problem) {
         class_names_free(out);
-        return -1;
+        return strcmp(problem, "count") == 0 ? 2 : 1;
     }
     return 0;
 }
