@@ -69,8 +69,8 @@ int class_names_load(const char *command, const char *path, int expected, class_
     if (problem) {
         fprintf(stderr, "senet %s: %s: cannot read the labels file: %s\n", command, path, problem);
     } else if (count != expected) {
-        fprintf(stderr, "senet %s: %s: the labels file has %d names (non-blank lines), the net has %d classes\n",
-                command, path, count, expected);
+        fprintf(stderr, "senet %s: %s: the labels file has %d name%s (non-blank lines), the net has %d classes\n",
+                command, path, count, count == 1 ? "" : "s", expected);
         problem = "count";
     }
     if (problem) {

@@ -199,6 +199,7 @@ classify | 2 | --se-bias 'x' is not one of                       | --se-bias x @
 classify | 1 | not a safetensors file (it is a JPEG image)       | --weights @J@ @J@
 classify | 2 | --top 0 is out of range (1 or more)               | --top 0 @J@
 classify | 2 | the labels file has 3 names                       | --labels @L@ @J@
+classify | 2 | the labels file has 1 name (non-blank lines)      | --labels @J@ @J@
 classify | 2 | --normalize 'x' is not one of                     | --normalize x @J@
 classify | 2 | --input-size 31 is out of range                   | --input-size 31 @J@
 classify | 2 | --json takes no value                             | --json=1 @J@
@@ -240,6 +241,8 @@ plot     | 2 | --scale 0.1 is out of range (0.25..8)             | @T@/log.jsonl
 plot     | 2 | --scale applies only to a PNG output              | @T@/log.jsonl -o @T@/p.svg --scale 2
 plot     | 1 | @T@/none.json                                     | --confusion @T@/none.json -o @T@/p.svg
 plot     | 1 | @T@/log.jsonl                                     | @T@/log.jsonl -o @T@/p.svg
+plot     | 1 | @J@: not a training log                           | @J@ -o @T@/p.svg
+plot     | 1 | not the JSON that 'senet eval --json' writes      | --confusion @J@ -o @T@/p.svg
 convert  | 2 | --arch resnet20 disagrees with                    | --arch resnet20 --weights @W@ --output @T@/c.safetensors
 convert  | 2 | --num-classes expects an integer, got 'x'        | --num-classes x --weights @W@ --output @T@/c.safetensors
 convert  | 2 | --se-reduction 8 disagrees with                   | --se-reduction 8 --weights @W@ --output @T@/c.safetensors
