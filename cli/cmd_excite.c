@@ -223,7 +223,7 @@ static char **with_long_output(int argc, char **argv)
     return copy;
 }
 
-static int check_options(const excite_options *o, int scale_given, int64_t *per_class)
+static int check_options(const excite_options *o, const option_spec *specs, int num_specs, int64_t *per_class)
 {
     char extra;
     long long n = 0;
@@ -236,8 +236,16 @@ static int check_options(const excite_options *o, int scale_given, int64_t *per_
     } else {
         *per_class = n;
     }
+    int scale_given = option_given(specs, num_specs, "scale");
     if (scale_given && !o->output) {
         fprintf(stderr, "senet excite: --scale applies only with --output FILE.png\n");
+        return -1;
+    }
+    /* the sampled channels are drawn in the figures and listed in the JSON; the table has none */
+    const char *sample = option_given(specs, num_specs, "channels") ? "channels"
+                         : option_given(specs, num_specs, "seed") ? "seed" : NULL;
+    if (sample && !o->output && !o->json) {
+        fprintf(stderr, "senet excite: --%s applies only with --output or --json (the channels they show)\n", sample);
         return -1;
     }
     return o->output ? plot_check_output("excite", o->output, scale_given) : 0;
@@ -285,7 +293,7 @@ int cmd_excite(int argc, char **argv)
     if (rc)
         return rc > 0 ? 0 : 2;
     int64_t per_class;
-    if (check_options(&o, option_given(specs, sizeof specs / sizeof *specs, "scale"), &per_class))
+    if (check_options(&o, specs, sizeof specs / sizeof *specs, &per_class))
         return 2;
     char default_path[4096];
     if (default_model_fill("excite", &weights, default_path, sizeof default_path))

@@ -227,6 +227,8 @@ excite   | 2 | --images-per-class 0 is not a count               | --data @D@ --
 excite   | 2 | --blocks: se_resnet20 has no SE block 'layer9'    | --data @D@ --blocks layer9
 excite   | 2 | --channels 0 is out of range (1..100000)          | --data @D@ --channels 0
 excite   | 2 | --seed -1 is out of range                         | --data @D@ --seed -1
+excite   | 2 | --channels applies only with --output or --json   | --data @D@ --channels 5
+excite   | 2 | --seed applies only with --output or --json       | --data @D@ --seed 5
 excite   | 2 | the output must end in .svg or .png               | --data @D@ --output @T@/e.pdf
 excite   | 2 | --scale 9 is out of range (0.25..8)               | --data @D@ --scale 9
 excite   | 2 | --scale applies only to a PNG output              | --data @D@ --scale 2 -o @T@/e.svg
