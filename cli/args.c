@@ -20,17 +20,6 @@ void cli_error(const char *command, const char *message, int status)
         fprintf(stderr, "senet %s: %s\n", command, message);
 }
 
-static void print_help(const char *command, const char *usage, const option_spec *specs, int num_specs)
-{
-    printf("usage: senet %s %s\n\noptions:\n", command, usage);
-    for (int i = 0; i < num_specs; i++) {
-        char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", specs[i].name, specs[i].kind == OPT_FLAG ? "" : " ",
-                 specs[i].kind == OPT_FLAG ? "" : (specs[i].metavar ? specs[i].metavar : "V"));
-        printf("  %-28s %s\n", left, specs[i].help);
-    }
-    printf("  %-28s %s\n", "--help", "show this help");
-}
 
 static int parse_long(const char *command, const char *name, const char *text, long *out)
 {
@@ -69,7 +58,7 @@ static const char *bound_text(double v, char *buf, size_t size)
 }
 
 /* What a bounded option allows, e.g. "1..65536", "0 <= F < 1", "more than 0". */
-static void range_text(const option_spec *s, char *buf, size_t size)
+static void range_text(const option_spec *s, int with_note, char *buf, size_t size)
 {
     const char *v = s->metavar ? s->metavar : "V";
     char lo[32], hi[32];
@@ -82,8 +71,25 @@ static void range_text(const option_spec *s, char *buf, size_t size)
         n = snprintf(buf, size, "%s..%s", lo, hi);
     else
         n = snprintf(buf, size, "%s %s %s %s %s", lo, s->min_open ? "<" : "<=", v, s->max_open ? "<" : "<=", hi);
-    if (s->note && n > 0 && (size_t)n < size)
+    if (with_note && s->note && n > 0 && (size_t)n < size)
         snprintf(buf + n, size - (size_t)n, "; %s", s->note);
+}
+
+/* The help: each option, its text and, where the table bounds it, its range. */
+static void print_help(const char *command, const char *usage, const option_spec *specs, int num_specs)
+{
+    printf("usage: senet %s %s\n\noptions:\n", command, usage);
+    for (int i = 0; i < num_specs; i++) {
+        char left[64], range[128] = "";
+        snprintf(left, sizeof left, "--%s%s%s", specs[i].name, specs[i].kind == OPT_FLAG ? "" : " ",
+                 specs[i].kind == OPT_FLAG ? "" : (specs[i].metavar ? specs[i].metavar : "V"));
+        if (specs[i].bounded) /* the note is the help's to say */
+            range_text(&specs[i], 0, range, sizeof range);
+        else if (specs[i].kind == OPT_SIZE)
+            snprintf(range, sizeof range, "%d..%d a side", INPUT_SIDE_MIN, INPUT_SIDE_MAX);
+        printf("  %-28s %s%s%s%s\n", left, specs[i].help, *range ? " [" : "", range, *range ? "]" : "");
+    }
+    printf("  %-28s %s\n", "--help", "show this help");
 }
 
 static int check_range(const char *command, const option_spec *s, const char *text, double v)
@@ -91,7 +97,7 @@ static int check_range(const char *command, const option_spec *s, const char *te
     if (!s->bounded || ((s->min_open ? v > s->min : v >= s->min) && (s->max_open ? v < s->max : v <= s->max)))
         return 0;
     char range[128];
-    range_text(s, range, sizeof range);
+    range_text(s, 1, range, sizeof range);
     fprintf(stderr, "senet %s: --%s %s is out of range (%s)\n", command, s->name, text, range);
     return -1;
 }
