@@ -1,6 +1,8 @@
-/* Option parsing for the subcommands. Numbers must be complete and in range;
- * an unknown option, a missing value or a bad number is an error that names
- * the option. Nothing falls back silently to a default. */
+/* Option parsing for the subcommands. Numbers must be complete and in the
+ * range the option's table declares, words one of its choices; an unknown
+ * option, a missing value, a bad value, a required option left out or one
+ * that does not apply is an error that names the option (exit status 2).
+ * Nothing falls back silently to a default. */
 #include "args.h"
 
 #include <errno.h>
@@ -18,17 +20,6 @@ void cli_error(const char *command, const char *message, int status)
         fprintf(stderr, "senet %s: %s\n", command, message);
 }
 
-static void print_help(const char *command, const char *usage, const option_spec *specs, int num_specs)
-{
-    printf("usage: senet %s %s\n\noptions:\n", command, usage);
-    for (int i = 0; i < num_specs; i++) {
-        char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", specs[i].name, specs[i].kind == OPT_FLAG ? "" : " ",
-                 specs[i].kind == OPT_FLAG ? "" : (specs[i].metavar ? specs[i].metavar : "V"));
-        printf("  %-28s %s\n", left, specs[i].help);
-    }
-    printf("  %-28s %s\n", "--help", "show this help");
-}
 
 static int parse_long(const char *command, const char *name, const char *text, long *out)
 {
@@ -56,6 +47,139 @@ static int parse_double(const char *command, const char *name, const char *text,
     return 0;
 }
 
+/* A bound as the user would write it: 1000000, not 1e+06. */
+static const char *bound_text(double v, char *buf, size_t size)
+{
+    if (v == floor(v) && fabs(v) < 1e16)
+        snprintf(buf, size, "%.0f", v);
+    else
+        snprintf(buf, size, "%g", v);
+    return buf;
+}
+
+/* What a bounded option allows, e.g. "1..65536", "0 <= F < 1", "more than 0". */
+static void range_text(const option_spec *s, int with_note, char *buf, size_t size)
+{
+    const char *v = s->metavar ? s->metavar : "V";
+    char lo[32], hi[32];
+    bound_text(s->min, lo, sizeof lo);
+    bound_text(s->max, hi, sizeof hi);
+    int n;
+    if (isinf(s->max))
+        n = snprintf(buf, size, s->min_open ? "more than %s" : "%s or more", lo);
+    else if (!s->min_open && !s->max_open)
+        n = snprintf(buf, size, "%s..%s", lo, hi);
+    else
+        n = snprintf(buf, size, "%s %s %s %s %s", lo, s->min_open ? "<" : "<=", v, s->max_open ? "<" : "<=", hi);
+    if (with_note && s->note && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "; %s", s->note);
+}
+
+/* The help: each option, its text and, where the table bounds it, its range. */
+static void print_help(const char *command, const char *usage, const option_spec *specs, int num_specs)
+{
+    printf("usage: senet %s %s\n\noptions:\n", command, usage);
+    for (int i = 0; i < num_specs; i++) {
+        char left[64], range[128] = "";
+        snprintf(left, sizeof left, "--%s%s%s", specs[i].name, specs[i].kind == OPT_FLAG ? "" : " ",
+                 specs[i].kind == OPT_FLAG ? "" : (specs[i].metavar ? specs[i].metavar : "V"));
+        if (specs[i].bounded) /* the note is the help's to say */
+            range_text(&specs[i], 0, range, sizeof range);
+        else if (specs[i].kind == OPT_SIZE)
+            snprintf(range, sizeof range, "%d..%d a side", INPUT_SIDE_MIN, INPUT_SIDE_MAX);
+        printf("  %-28s %s%s%s%s\n", left, specs[i].help, *range ? " [" : "", range, *range ? "]" : "");
+    }
+    printf("  %-28s %s\n", "--help", "show this help");
+}
+
+static int check_range(const char *command, const option_spec *s, const char *text, double v)
+{
+    if (!s->bounded || ((s->min_open ? v > s->min : v >= s->min) && (s->max_open ? v < s->max : v <= s->max)))
+        return 0;
+    char range[128];
+    range_text(s, 1, range, sizeof range);
+    fprintf(stderr, "senet %s: --%s %s is out of range (%s)\n", command, s->name, text, range);
+    return -1;
+}
+
+static int check_choice(const char *command, const option_spec *s, const char *text)
+{
+    if (!s->choices)
+        return 0;
+    for (const char *const *c = s->choices; *c; c++)
+        if (strcmp(text, *c) == 0)
+            return 0;
+    fprintf(stderr, "senet %s: --%s '%s' is not one of:", command, s->name, text);
+    for (const char *const *c = s->choices; *c; c++)
+        fprintf(stderr, "%s %s", c == s->choices ? "" : " |", *c);
+    fprintf(stderr, "\n");
+    return -1;
+}
+
+/* S or HxW, each side INPUT_SIDE_MIN..INPUT_SIDE_MAX. */
+static int parse_input_size(const char *command, const option_spec *s, const char *text, input_size *out)
+{
+    char *end;
+    errno = 0;
+    long h = strtol(text, &end, 10), w = h;
+    if (!errno && end != text && *end == 'x' && end[1] >= '0' && end[1] <= '9')
+        w = strtol(end + 1, &end, 10);
+    if (errno || end == text || *end || (text[0] < '0' || text[0] > '9')) {
+        fprintf(stderr, "senet %s: --%s expects S or HxW (e.g. 32 or 224x160), got '%s'\n", command, s->name, text);
+        return -1;
+    }
+    if (h < INPUT_SIDE_MIN || h > INPUT_SIDE_MAX || w < INPUT_SIDE_MIN || w > INPUT_SIDE_MAX) {
+        fprintf(stderr, "senet %s: --%s %s is out of range (S or HxW, %d..%d pixels a side)\n", command, s->name, text,
+                INPUT_SIDE_MIN, INPUT_SIDE_MAX);
+        return -1;
+    }
+    out->h = (int)h;
+    out->w = (int)w;
+    return 0;
+}
+
+static const option_spec *find_spec(const option_spec *specs, int num_specs, const char *name, size_t len)
+{
+    for (int j = 0; j < num_specs; j++)
+        if (strlen(specs[j].name) == len && strncmp(specs[j].name, name, len) == 0)
+            return &specs[j];
+    return NULL;
+}
+
+int option_given(const option_spec *specs, int num_specs, const char *name)
+{
+    const option_spec *s = find_spec(specs, num_specs, name, strlen(name));
+    return s && s->given;
+}
+
+/* An option given that needs another (only_with "resume") or a value of
+ * another (only_with "schedule=multistep", that option's value, given or
+ * default) is a mistake, not a no-op. */
+static int check_only_with(const char *command, const option_spec *specs, int num_specs)
+{
+    for (int i = 0; i < num_specs; i++) {
+        const option_spec *s = &specs[i];
+        if (!s->given || !s->only_with)
+            continue;
+        const char *eq = strchr(s->only_with, '=');
+        size_t len = eq ? (size_t)(eq - s->only_with) : strlen(s->only_with);
+        const option_spec *other = find_spec(specs, num_specs, s->only_with, len);
+        if (!other)
+            continue;
+        if (!eq && !other->given) {
+            fprintf(stderr, "senet %s: --%s applies only with --%s\n", command, s->name, other->name);
+            return -1;
+        }
+        const char *value = eq && other->kind == OPT_STRING ? *(const char *const *)other->value : NULL;
+        if (eq && (!value || strcmp(value, eq + 1) != 0)) {
+            fprintf(stderr, "senet %s: --%s does not apply to --%s %s (only to %s)\n", command, s->name, other->name,
+                    value ? value : "(none)", eq + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int parse_options(const char *command, const char *usage, option_spec *specs, int num_specs, int argc, char **argv,
                   int first)
 {
@@ -71,15 +195,13 @@ int parse_options(const char *command, const char *usage, option_spec *specs, in
         }
         const char *name = arg + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        option_spec *spec = NULL;
-        for (int j = 0; j < num_specs && !spec; j++)
-            if (strlen(specs[j].name) == len && strncmp(specs[j].name, name, len) == 0)
-                spec = &specs[j];
+        option_spec *spec = (option_spec *)find_spec(specs, num_specs, name, len);
         if (!spec) {
             fprintf(stderr, "senet %s: unknown option '%.*s' (see 'senet %s --help')\n", command, (int)len + 2, arg,
                     command);
             return -1;
         }
+        spec->given = 1;
         if (spec->kind == OPT_FLAG) {
             if (eq) {
                 fprintf(stderr, "senet %s: --%s takes no value\n", command, spec->name);
@@ -94,16 +216,46 @@ int parse_options(const char *command, const char *usage, option_spec *specs, in
             return -1;
         }
         int rc = 0;
-        if (spec->kind == OPT_STRING)
+        if (spec->kind == OPT_STRING) {
+            rc = check_choice(command, spec, text);
             *(const char **)spec->value = text;
-        else if (spec->kind == OPT_INT)
+        } else if (spec->kind == OPT_INT) {
             rc = parse_long(command, spec->name, text, (long *)spec->value);
-        else
+            rc = rc ? rc : check_range(command, spec, text, (double)*(long *)spec->value);
+        } else if (spec->kind == OPT_FLOAT) {
             rc = parse_double(command, spec->name, text, (double *)spec->value);
+            rc = rc ? rc : check_range(command, spec, text, *(double *)spec->value);
+        } else {
+            rc = parse_input_size(command, spec, text, (input_size *)spec->value);
+        }
         if (rc)
             return -1;
     }
+    for (int i = 0; i < num_specs; i++)
+        if (specs[i].required && !specs[i].given) {
+            fprintf(stderr, "senet %s: --%s is required (see 'senet %s --help')\n", command, specs[i].name, command);
+            return -1;
+        }
+    return check_only_with(command, specs, num_specs);
+}
+
+int input_size_side(const char *command, const input_size *size, int *side)
+{
+    if (size->h != size->w) {
+        fprintf(stderr, "senet %s: --input-size %dx%d: this command's images are square (S, or SxS)\n", command,
+                size->h, size->w);
+        return -1;
+    }
+    *side = size->h;
     return 0;
+}
+
+const char *plural(char *buf, size_t size, long long number, const char *noun)
+{
+    size_t n = strlen(noun);
+    int es = n && (strchr("sx", noun[n - 1]) || (n > 1 && noun[n - 1] == 'h' && strchr("cs", noun[n - 2])));
+    snprintf(buf, size, "%lld %s%s", number, noun, number == 1 ? "" : es ? "es" : "s");
+    return buf;
 }
 
 static int pick(const char *what, const char *text, const char *const *names, int count, int *out)
@@ -155,13 +307,8 @@ int net_config_from_options(const net_options *o, senet_config *cfg)
         fprintf(stderr, "senet: %s\n", senet_last_error());
         return -1;
     }
-    if (o->num_classes) {
-        if (o->num_classes < 1 || o->num_classes > 1000000) {
-            fprintf(stderr, "senet: --num-classes %ld is out of range (1..1000000)\n", o->num_classes);
-            return -1;
-        }
+    if (o->num_classes) /* its range is checked as it is parsed */
         cfg->num_classes = (int)o->num_classes;
-    }
     static const char *const squeezes[] = {"avg", "max"}, *const gates[] = {"sigmoid", "tanh", "relu"},
                              *const modes[] = {"standard", "pre", "post", "identity"}, *const bools[] = {"0", "1"};
     int v;
@@ -169,7 +316,7 @@ int net_config_from_options(const net_options *o, senet_config *cfg)
         char *end;
         long r = strtol(o->se_reduction, &end, 10);
         if (*end || end == o->se_reduction || r < 1 || r > 1 << 16) {
-            fprintf(stderr, "senet: --se-reduction expects a positive integer, got '%s'\n", o->se_reduction);
+            fprintf(stderr, "senet: --se-reduction expects an integer 1..65536, got '%s'\n", o->se_reduction);
             return -1;
         }
         cfg->se.reduction = (int)r;
@@ -276,16 +423,4 @@ int parse_net_command(const char *command, const char *usage, option_spec *specs
     if (rc)
         return -1;
     return net_config_from_options(net, cfg) ? -1 : 0;
-}
-
-int parse_size(const char *text, int *h, int *w)
-{
-    char extra;
-    if (sscanf(text, "%dx%d%c", h, w, &extra) == 2 && *h > 0 && *w > 0)
-        return 0;
-    if (sscanf(text, "%d%c", h, &extra) == 1 && *h > 0) {
-        *w = *h;
-        return 0;
-    }
-    return -1;
 }

@@ -51,7 +51,7 @@ int class_names_load(const char *command, const char *path, int expected, class_
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "senet %s: %s: cannot open the labels file: %s\n", command, path, strerror(errno));
-        return -1;
+        return 1;
     }
     char **names = NULL, *line = NULL;
     int count = 0, capacity = 0, nomem = 0;
@@ -69,13 +69,13 @@ int class_names_load(const char *command, const char *path, int expected, class_
     if (problem) {
         fprintf(stderr, "senet %s: %s: cannot read the labels file: %s\n", command, path, problem);
     } else if (count != expected) {
-        fprintf(stderr, "senet %s: %s: the labels file has %d names (non-blank lines), the net has %d classes\n",
-                command, path, count, expected);
+        fprintf(stderr, "senet %s: %s: the labels file has %d name%s (non-blank lines), the net has %d classes\n",
+                command, path, count, count == 1 ? "" : "s", expected);
         problem = "count";
     }
     if (problem) {
         class_names_free(out);
-        return -1;
+        return strcmp(problem, "count") == 0 ? 2 : 1;
     }
     return 0;
 }

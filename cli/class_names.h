@@ -12,12 +12,13 @@ typedef struct class_names {
 
 /* Reads a labels file: one name per line, surrounding blanks and a CR
  * stripped, blank lines skipped. The count must be `expected`. Prints an
- * error naming the file ("senet COMMAND: FILE: ...") and returns -1 on failure. */
+ * error naming the file ("senet COMMAND: FILE: ...") and returns the exit
+ * status: 1 when the file cannot be read, 2 when its count is wrong. */
 int class_names_load(const char *command, const char *path, int expected, class_names *out);
 
 /* Fills out for a net of num_classes: from labels_path when not NULL,
- * else the built-in names, else names of the form "class 17". Returns 0 or -1
- * after printing an error. */
+ * else the built-in names, else names of the form "class 17". Returns 0 or,
+ * after printing an error, class_names_load's exit status. */
 int class_names_for(const char *command, const char *labels_path, int num_classes, class_names *out);
 
 /* The name of class i ("class I" when the table has none; buf holds it). */

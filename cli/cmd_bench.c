@@ -66,20 +66,21 @@ static int run_pass(senet_net *net, const float *input, const int64_t *labels, i
 int cmd_bench(int argc, char **argv)
 {
     net_options net = {0};
-    const char *size = NULL;
+    input_size size = {0, 0};
     long batch = 1, threads = 0, runs = 10, warmup = 2, seed = 0;
     double peak_per_core = 0; /* 0: measured (fma_peak.c) */
     int train = 0, json = 0, profile = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
-        {"batch", OPT_INT, &batch, "images per batch (1)", "N"},
-        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
-        {"input-size", OPT_STRING, &size, "input size S or HxW (default: 224 ImageNet, 32 CIFAR)", "S"},
+        {"batch", OPT_INT, &batch, "images per batch (1)", "N", OPT_RANGE(1, 65536)},
+        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T", OPT_THREADS},
+        {"input-size", OPT_SIZE, &size, "input size S or HxW (default: 224 ImageNet, 32 CIFAR)", "S"},
         {"train", OPT_FLAG, &train, "time training steps (forward, backward, SGD) instead of inference", NULL},
-        {"runs", OPT_INT, &runs, "timed passes (10)", "R"},
-        {"warmup", OPT_INT, &warmup, "untimed passes first (2)", "W"},
-        {"seed", OPT_INT, &seed, "seed of the weights, input and labels (0)", "SEED"},
-        {"peak", OPT_FLOAT, &peak_per_core, "fp32 peak GFLOP/s of one core (default: measured, an FMA loop)", "G"},
+        {"runs", OPT_INT, &runs, "timed passes (10)", "R", OPT_RANGE(1, 1000000)},
+        {"warmup", OPT_INT, &warmup, "untimed passes first (2)", "W", OPT_RANGE(0, 1000000)},
+        {"seed", OPT_INT, &seed, "seed of the weights, input and labels (0)", "SEED", OPT_SEED},
+        {"peak", OPT_FLOAT, &peak_per_core, "fp32 peak GFLOP/s of one core (default: measured, an FMA loop)", "G",
+         OPT_ABOVE(0, 1e6)},
         {"profile", OPT_FLAG, &profile, "also time each layer of the timed passes (by kind and slowest)", NULL},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},
     };
@@ -90,31 +91,7 @@ int cmd_bench(int argc, char **argv)
     senet_config cfg;
     if (net_config_from_options(&net, &cfg))
         return 2;
-    int h = senet_arch_input_size(cfg.arch), w = h;
-    if (size && parse_size(size, &h, &w)) {
-        fprintf(stderr, "senet bench: --input-size expects S or HxW, got '%s'\n", size);
-        return 2;
-    }
-    if (batch < 1 || batch > 65536) {
-        fprintf(stderr, "senet bench: --batch %ld is out of range (1..65536)\n", batch);
-        return 2;
-    }
-    if (runs < 1 || runs > 1000000) {
-        fprintf(stderr, "senet bench: --runs %ld is out of range (1..1000000)\n", runs);
-        return 2;
-    }
-    if (warmup < 0 || warmup > 1000000) {
-        fprintf(stderr, "senet bench: --warmup %ld is out of range (0..1000000)\n", warmup);
-        return 2;
-    }
-    if (seed < 0) {
-        fprintf(stderr, "senet bench: --seed %ld is out of range (>= 0)\n", seed);
-        return 2;
-    }
-    if (!(peak_per_core >= 0)) {
-        fprintf(stderr, "senet bench: --peak %g must be positive\n", peak_per_core);
-        return 2;
-    }
+    int h = size.h ? size.h : senet_arch_input_size(cfg.arch), w = size.h ? size.w : h;
     if (apply_threads("bench", threads))
         return 2;
     int nthreads = senet_get_threads();
@@ -209,9 +186,10 @@ int cmd_bench(int argc, char **argv)
             status = print_bench_profile(model, runs, batch, mean, peak, 1);
         printf("}\n");
     } else {
-        printf("%s %dx%d, batch %ld, %d thread%s, %s: %ld runs after %ld warm-up\n", cfg.arch, h, w, batch,
+        printf("%s %dx%d, batch %ld, %d thread%s, %s: %ld run%s after %ld warm-up\n", cfg.arch, h, w, batch,
                nthreads, nthreads == 1 ? "" : "s",
-               train ? "training (forward, backward, SGD step)" : "inference (eval mode)", runs, warmup);
+               train ? "training (forward, backward, SGD step)" : "inference (eval mode)", runs, runs == 1 ? "" : "s",
+               warmup);
         printf("  time per batch   median %.2f ms, min %.2f ms\n", median, best);
         printf("  throughput       %.2f img/s\n", img_per_s);
         printf("  compute          %.1f GFLOP/s = %.1f%% of peak (%.0f GFLOP/s%s; %.3f G multiply-adds per image%s)\n",

@@ -101,19 +101,21 @@ int cmd_classify(int argc, char **argv)
 {
     net_options net = {0};
     const char *weights = NULL, *labels = NULL, *normalize = NULL;
-    long top = 5, input_size = 0, threads = 0;
+    long top = 5, threads = 0;
+    input_size size = {0, 0};
     int json = 0, recursive = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         {"weights", OPT_STRING, &weights, "weights (.safetensors); default: " DEFAULT_MODEL_FILE " (" DEFAULT_MODEL_ARCH ")", "W"},
-        {"top", OPT_INT, &top, "classes to print per image (5)", "K"},
+        {"top", OPT_INT, &top, "classes to print per image (5)", "K", OPT_AT_LEAST(1)},
         {"labels", OPT_STRING, &labels,
          "class names, one per line (default: ImageNet for 1000 classes, CIFAR-100 for 100, CIFAR-10 for 10)", "FILE"},
-        {"normalize", OPT_STRING, &normalize, "imagenet | caffe | cifar | mnist | unit (default: by the net)", "N"},
-        {"input-size", OPT_INT, &input_size, "input side (default: the net's, 224 ImageNet, 32 CIFAR)", "S"},
+        {"normalize", OPT_STRING, &normalize, "imagenet | caffe | cifar | mnist | unit (default: by the net)", "N",
+         OPT_NORMALIZE_CHOICES},
+        {"input-size", OPT_SIZE, &size, "input side, S (default: the net's, 224 ImageNet, 32 CIFAR)", "S"},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},
         {"recursive", OPT_FLAG, &recursive, "a folder stands for the images in its subfolders too", NULL},
-        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
+        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T", OPT_THREADS},
     };
     const int num_specs = sizeof specs / sizeof *specs;
     char **opts = malloc((size_t)argc * sizeof *opts), **images = malloc((size_t)argc * sizeof *images);
@@ -150,14 +152,9 @@ int cmd_classify(int argc, char **argv)
         fprintf(stderr, "senet classify: no image given (usage: senet classify %s)\n", usage_text);
         goto done;
     }
-    if (top < 1) {
-        fprintf(stderr, "senet classify: --top %ld must be at least 1\n", top);
+    int side;
+    if (input_size_side("classify", &size, &side))
         goto done;
-    }
-    if (input_size < 0 || input_size > 4096 || (input_size && input_size < 16)) {
-        fprintf(stderr, "senet classify: --input-size %ld is out of range (16..4096)\n", input_size);
-        goto done;
-    }
     if (default_model_fill("classify", &weights, default_path, sizeof default_path))
         goto done;
     senet_config cfg;
@@ -171,7 +168,7 @@ int cmd_classify(int argc, char **argv)
     if (apply_threads("classify", threads) || model_normalize("classify", weights, &info, normalize, &norm))
         goto done;
     /* the file's input size unless asked for another (a net runs at any size from 32) */
-    c.size = input_size ? (int)input_size : info.input_h ? info.input_h : senet_arch_input_size(cfg.arch);
+    c.size = side ? side : info.input_h ? info.input_h : senet_arch_input_size(cfg.arch);
     int made = senet_transform_for_arch(cfg.arch, c.size, norm, &c.transform);
     if (made) {
         cli_error("classify", "", made);

@@ -10,14 +10,16 @@
 int cmd_convert(int argc, char **argv)
 {
     net_options net = {0};
-    const char *weights = NULL, *output = NULL, *labels = NULL, *normalize = NULL, *input_size = NULL;
+    const char *weights = NULL, *output = NULL, *labels = NULL, *normalize = NULL;
+    input_size size = {0, 0};
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
-        {"weights", OPT_STRING, &weights, "weights to read (.safetensors)", "W"},
-        {"output", OPT_STRING, &output, "weights to write (.safetensors, F32)", "OUT"},
+        {"weights", OPT_STRING, &weights, "weights to read (.safetensors)", "W", .required = 1},
+        {"output", OPT_STRING, &output, "weights to write (.safetensors, F32)", "OUT", .required = 1},
         {"labels", OPT_STRING, &labels, "class names to record, one per line (for a file that has none)", "FILE"},
-        {"normalize", OPT_STRING, &normalize, "the normalisation to record: imagenet | caffe | cifar | mnist | unit", "N"},
-        {"input-size", OPT_STRING, &input_size, "the input size to record: S or HxW", "S"},
+        {"normalize", OPT_STRING, &normalize, "the normalisation to record: imagenet | caffe | cifar | mnist | unit", "N",
+         OPT_NORMALIZE_CHOICES},
+        {"input-size", OPT_SIZE, &size, "the input size to record: S or HxW", "S"},
     };
     senet_config cfg;
     senet_model_info info;
@@ -25,20 +27,12 @@ int cmd_convert(int argc, char **argv)
     if (parse_model_command("convert", "--weights W --output OUT [--arch A] [options]", specs,
                             sizeof specs / sizeof *specs, argc, argv, &net, &weights, &cfg, &info, &exit_code))
         return exit_code;
-    if (!weights || !output) {
-        fprintf(stderr, "senet convert: --weights and --output are required\n");
-        return 2;
-    }
-    int h = 0, w = 0;
-    if (input_size && parse_size(input_size, &h, &w)) {
-        fprintf(stderr, "senet convert: --input-size expects S or HxW (positive), got '%s'\n", input_size);
-        return 2;
-    }
+    int h = size.h, w = size.w;
     const char *norm;
     if (model_normalize("convert", weights, &info, normalize, &norm))
         return 2;
-    if (input_size && info.input_h && (info.input_h != h || info.input_w != w)) {
-        fprintf(stderr, "senet convert: --input-size %s disagrees with %s, whose input_size is %dx%d\n", input_size,
+    if (h && info.input_h && (info.input_h != h || info.input_w != w)) {
+        fprintf(stderr, "senet convert: --input-size %dx%d disagrees with %s, whose input_size is %dx%d\n", h, w,
                 weights, info.input_h, info.input_w);
         return 2;
     }

@@ -16,7 +16,9 @@
 
 static void print_text(const dataset *ds, const eval_result *r)
 {
-    printf("%lld images: loss %.4f, top-1 %.2f%%, top-5 %.2f%%\n", (long long)r->n, r->loss, r->top1, r->top5);
+    char images[32];
+    printf("%s: loss %.4f, top-1 %.2f%%, top-5 %.2f%%\n", plural(images, sizeof images, r->n, "image"), r->loss,
+           r->top1, r->top5);
     printf("\n%-16s %8s %8s\n", "class", "images", "top-1");
     for (int c = 0; c < r->classes; c++)
         if (r->per_class_total[c])
@@ -62,22 +64,25 @@ int cmd_eval(int argc, char **argv)
     net_options net = {0};
     data_choice data = {0};
     const char *weights = NULL, *se_off = NULL, *predictions_path = NULL;
-    long batch = 100, threads = 0, input_size = 0, seed = 0;
+    long batch = 100, threads = 0, seed = 0;
+    input_size size = {0, 0};
     int json = 0, train_split = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         {"weights", OPT_STRING, &weights, "weights (default: the bundled se_resnet20 CIFAR-10 model)", "W"},
         DATA_OPTION_SPECS(&data),
-        {"input-size", OPT_INT, &input_size, "evaluate at this size (default: the data's or the net's)", "S"},
+        {"input-size", OPT_SIZE, &size, "evaluate at this size, S (default: the data's or the net's)", "S"},
         {"augment", OPT_STRING, &data.augment,
          "the pipeline trained with: cifar (images as they are) | imagenet (resize, centre crop); default: by size",
-         "A"},
-        {"train-split", OPT_FLAG, &train_split, "evaluate on the training split instead of the test split", NULL},
+         "A", DATA_AUGMENT_CHOICES},
+        {"train-split", OPT_FLAG, &train_split,
+         "evaluate on the training split instead of the test split (with --val-split: the part kept)", NULL},
         {"val-split", OPT_FLOAT, &data.val_split,
-         "evaluate on the training images that 'senet train --val-split F --seed S' held out", "F"},
-        {"seed", OPT_INT, &seed, "the --seed of that training run (0)", "S"},
-        {"batch", OPT_INT, &batch, "batch size (100)", "N"},
-        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
+         "evaluate on the training images that 'senet train --val-split F --seed S' held out", "F", OPT_BELOW(0, 1),
+         .note = "0: the test split"},
+        {"seed", OPT_INT, &seed, "the --seed of that training run (0)", "S", OPT_SEED, .only_with = "val-split"},
+        {"batch", OPT_INT, &batch, "batch size (100)", "N", OPT_RANGE(1, 65536)},
+        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T", OPT_THREADS},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},
         {"predictions", OPT_STRING, &predictions_path,
          "also write each image's label, prediction and top-5 probabilities to FILE.jsonl or FILE.csv", "FILE"},
@@ -99,25 +104,20 @@ int cmd_eval(int argc, char **argv)
     if (apply_threads("eval", parallel_default_threads(threads)) || parallel_check_command("eval", argc, argv) ||
         model_normalize("eval", weights, &info, data.normalize, &data.normalize))
         return 2;
-    if (batch < 1 || batch > 65536 || input_size < 0 || input_size > 16384) {
-        fprintf(stderr, "senet eval: --batch must be in 1..65536 and --input-size in 0..16384\n");
+    int side;
+    if (input_size_side("eval", &size, &side))
         return 2;
-    }
-    if (!(data.val_split >= 0 && data.val_split < 1) || seed < 0) {
-        fprintf(stderr, "senet eval: --val-split must be a fraction (0 < F < 1) and --seed not negative\n");
-        return 2;
-    }
     if (predictions_path && !path_ends_with(predictions_path, ".jsonl") && !path_ends_with(predictions_path, ".csv")) {
         fprintf(stderr, "senet eval: --predictions %s: the file must end in .jsonl or .csv\n", predictions_path);
         return 2;
     }
     data.split_seed = (uint64_t)seed;
     /* the size the file says its net was trained at, unless asked for another */
-    data.input_size = input_size ? (int)input_size : info.input_h == info.input_w ? info.input_h : 0;
+    data.input_size = side ? side : info.input_h == info.input_w ? info.input_h : 0;
     dataset *ds = NULL;
     preprocess prep;
-    if (data_open("eval", &data, train_split, 0, &ds, &prep, senet_arch_input_size(cfg.arch)))
-        return 1;
+    if ((rc = data_open("eval", &data, train_split, 0, &ds, &prep, senet_arch_input_size(cfg.arch))))
+        return rc;
     if (dataset_num_classes(ds) != cfg.num_classes) {
         fprintf(stderr, "senet eval: %s has %d classes, the net %d (use --num-classes)\n", data.path,
                 dataset_num_classes(ds), cfg.num_classes);

@@ -27,7 +27,8 @@ typedef struct excite_options {
 
 /* The chosen blocks into r->blocks: "last" (the last block of every stage
  * and every block of the last stage: the paper's SE_2_3, SE_3_4, SE_4_6,
- * SE_5_1..3 for SE-ResNet-50), "all", or names separated by commas. */
+ * SE_5_1..3 for SE-ResNet-50), "all", or names separated by commas. 0, or
+ * the exit status after the message (2: a name the net does not have). */
 static int choose_blocks(senet_net *net, const char *spec, excite_run *r)
 {
     int total = senet_net_num_se_blocks(net), last_stage = 0;
@@ -37,7 +38,7 @@ static int choose_blocks(senet_net *net, const char *spec, excite_run *r)
         free(all);
         free(take);
         fprintf(stderr, "senet excite: out of memory\n");
-        return -1;
+        return 1;
     }
     for (int k = 0; k < total; k++) {
         senet_net_se_block(net, k, &all[k]);
@@ -56,13 +57,13 @@ static int choose_blocks(senet_net *net, const char *spec, excite_run *r)
                 fprintf(stderr, "senet excite: --blocks: %s has no SE block '%s' (its blocks are %s ... %s; or use "
                                 "'last' or 'all')\n",
                         senet_net_config(net)->arch, name, all[0].name, all[total - 1].name);
-                status = -1;
+                status = 2;
             } else {
                 take[index] = 1;
             }
         }
         if (!copy)
-            status = -1;
+            status = 1;
         free(copy);
     }
     for (int k = 0; k < total && !status; k++)
@@ -80,13 +81,14 @@ static int choose_blocks(senet_net *net, const char *spec, excite_run *r)
     free(take);
     if (!status && !r->blocks) {
         fprintf(stderr, "senet excite: out of memory\n");
-        status = -1;
+        status = 1;
     }
     return status;
 }
 
 /* The chosen classes (names from --classes, or all) into r, and slot[c]:
- * each dataset class's place among them, or -1. */
+ * each dataset class's place among them, or -1. 0, or the exit status after
+ * the message (2: a class the data does not have, or one named twice). */
 static int choose_classes(const dataset *ds, const char *spec, excite_run *r, int *slot)
 {
     int k = dataset_num_classes(ds);
@@ -94,7 +96,7 @@ static int choose_classes(const dataset *ds, const char *spec, excite_run *r, in
     r->class_images = calloc((size_t)k, sizeof *r->class_images);
     if (!r->class_names || !r->class_images) {
         fprintf(stderr, "senet excite: out of memory\n");
-        return -1;
+        return 1;
     }
     for (int c = 0; c < k; c++)
         slot[c] = spec ? -1 : c;
@@ -105,7 +107,7 @@ static int choose_classes(const dataset *ds, const char *spec, excite_run *r, in
         return 0;
     }
     char *copy = strdup(spec);
-    int status = copy ? 0 : -1;
+    int status = copy ? 0 : 1;
     for (char *name = copy ? strtok(copy, ",") : NULL; name && !status; name = strtok(NULL, ",")) {
         int found = -1;
         for (int c = 0; c < k && found < 0; c++)
@@ -116,10 +118,10 @@ static int choose_classes(const dataset *ds, const char *spec, excite_run *r, in
             for (int c = 0; c < k && c < 20; c++)
                 fprintf(stderr, " %s", dataset_class_name(ds, c));
             fprintf(stderr, "%s)\n", k > 20 ? " ..." : "");
-            status = -1;
+            status = 2;
         } else if (slot[found] >= 0) {
             fprintf(stderr, "senet excite: --classes names '%s' twice\n", name);
-            status = -1;
+            status = 2;
         } else {
             slot[found] = r->num_classes;
             r->class_names[r->num_classes++] = dataset_class_name(ds, found);
@@ -221,36 +223,32 @@ static char **with_long_output(int argc, char **argv)
     return copy;
 }
 
-static int check_options(const excite_options *o, int64_t *per_class)
+static int check_options(const excite_options *o, const option_spec *specs, int num_specs, int64_t *per_class)
 {
     char extra;
     long long n = 0;
     if (strcmp(o->images_per_class, "all") == 0) {
         *per_class = 0;
     } else if (sscanf(o->images_per_class, "%lld%c", &n, &extra) != 1 || n < 1 || n > 1000000000) {
-        fprintf(stderr, "senet excite: --images-per-class must be a count from 1 or 'all', not '%s'\n",
+        fprintf(stderr, "senet excite: --images-per-class %s is not a count 1..1000000000 or 'all'\n",
                 o->images_per_class);
         return -1;
     } else {
         *per_class = n;
     }
-    if (o->channels < 1 || o->channels > 100000) {
-        fprintf(stderr, "senet excite: --channels %ld is out of range (1..100000)\n", o->channels);
+    int scale_given = option_given(specs, num_specs, "scale");
+    if (scale_given && !o->output) {
+        fprintf(stderr, "senet excite: --scale applies only with --output FILE.png\n");
         return -1;
     }
-    if (o->batch < 1 || o->batch > 65536) {
-        fprintf(stderr, "senet excite: --batch %ld is out of range (1..65536)\n", o->batch);
+    /* the sampled channels are drawn in the figures and listed in the JSON; the table has none */
+    const char *sample = option_given(specs, num_specs, "channels") ? "channels"
+                         : option_given(specs, num_specs, "seed") ? "seed" : NULL;
+    if (sample && !o->output && !o->json) {
+        fprintf(stderr, "senet excite: --%s applies only with --output or --json (the channels they show)\n", sample);
         return -1;
     }
-    if (o->seed < 0) {
-        fprintf(stderr, "senet excite: --seed must not be negative\n");
-        return -1;
-    }
-    if (!(o->scale >= 0.25 && o->scale <= 8)) {
-        fprintf(stderr, "senet excite: --scale %g is out of range (0.25 to 8)\n", o->scale);
-        return -1;
-    }
-    return o->output ? plot_check_output("excite", o->output) : 0;
+    return o->output ? plot_check_output("excite", o->output, scale_given) : 0;
 }
 
 int cmd_excite(int argc, char **argv)
@@ -259,27 +257,30 @@ int cmd_excite(int argc, char **argv)
     data_choice data = {0};
     excite_options o = {NULL, "50", "last", NULL, 50, 0, 100, 2, 0};
     const char *weights = NULL;
-    long threads = 0, input_size = 0;
+    long threads = 0;
+    input_size size = {0, 0};
     int train_split = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         {"weights", OPT_STRING, &weights, "weights (default: the bundled se_resnet20 CIFAR-10 model)", "W"},
         DATA_OPTION_SPECS(&data),
-        {"input-size", OPT_INT, &input_size, "evaluate at this size (default: the data's or the net's)", "S"},
-        {"augment", OPT_STRING, &data.augment, "the pipeline trained with, as in senet eval (default: by size)", "A"},
+        {"input-size", OPT_SIZE, &size, "evaluate at this size, S (default: the data's or the net's)", "S"},
+        {"augment", OPT_STRING, &data.augment, "the pipeline trained with, as in senet eval (default: by size)", "A",
+         DATA_AUGMENT_CHOICES},
         {"train-split", OPT_FLAG, &train_split, "use the training split instead of the test split", NULL},
         {"classes", OPT_STRING, &o.classes, "classes to compare, by name, comma-separated (default: all)", "C1,C2"},
         {"images-per-class", OPT_STRING, &o.images_per_class, "the first N images of each class, or 'all' (50)", "N"},
         {"blocks", OPT_STRING, &o.blocks,
          "SE blocks: last (the last of each stage and all of the last stage) | all | names (last)", "B"},
-        {"channels", OPT_INT, &o.channels, "channels a block drawn in the figures, sampled by --seed (50)", "K"},
-        {"seed", OPT_INT, &o.seed, "seed of the channel sample (0)", "S"},
+        {"channels", OPT_INT, &o.channels, "channels a block drawn in the figures, sampled by --seed (50)", "K",
+         OPT_RANGE(1, 100000)},
+        {"seed", OPT_INT, &o.seed, "seed of the channel sample (0)", "S", OPT_SEED},
         {"output", OPT_STRING, &o.output,
          "figures: FILE.svg|.png (between classes), FILE.within.*, FILE.depth.* (also -o)", "FILE"},
-        {"scale", OPT_FLOAT, &o.scale, "PNG pixels per SVG unit (2)", "S"},
+        {"scale", OPT_FLOAT, &o.scale, "PNG pixels per SVG unit (2)", "S", OPT_RANGE(0.25, 8)},
         {"json", OPT_FLAG, &o.json, "print one JSON object instead of the table", NULL},
-        {"batch", OPT_INT, &o.batch, "batch size (100)", "N"},
-        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
+        {"batch", OPT_INT, &o.batch, "batch size (100)", "N", OPT_RANGE(1, 65536)},
+        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T", OPT_THREADS},
     };
     char **args = with_long_output(argc, argv);
     if (!args) {
@@ -292,7 +293,7 @@ int cmd_excite(int argc, char **argv)
     if (rc)
         return rc > 0 ? 0 : 2;
     int64_t per_class;
-    if (check_options(&o, &per_class))
+    if (check_options(&o, specs, sizeof specs / sizeof *specs, &per_class))
         return 2;
     char default_path[4096];
     if (default_model_fill("excite", &weights, default_path, sizeof default_path))
@@ -305,11 +306,8 @@ int cmd_excite(int argc, char **argv)
     if (apply_threads("excite", parallel_default_threads(threads)) || parallel_check_command("excite", argc, argv) ||
         model_normalize("excite", weights, &info, data.normalize, &data.normalize))
         return 2;
-    if (input_size < 0 || input_size > 16384) {
-        fprintf(stderr, "senet excite: --input-size %ld is out of range (0..16384)\n", input_size);
+    if (input_size_side("excite", &size, &data.input_size))
         return 2;
-    }
-    data.input_size = (int)input_size;
     senet_net *model = open_frozen_net("excite", &cfg, weights);
     if (!model)
         return 1;
@@ -324,20 +322,28 @@ int cmd_excite(int argc, char **argv)
         fprintf(stderr, "senet excite: %s has no SE blocks: there is no excitation to analyse\n", cfg.arch);
         goto done;
     }
-    if (choose_blocks(model, o.blocks, &r) || data_open("excite", &data, train_split, 0, &ds, &prep,
-                                                        senet_arch_input_size(cfg.arch)))
+    if ((rc = choose_blocks(model, o.blocks, &r))) {
+        status = rc;
         goto done;
+    }
+    if ((rc = data_open("excite", &data, train_split, 0, &ds, &prep, senet_arch_input_size(cfg.arch)))) {
+        status = rc;
+        goto done;
+    }
     if (dataset_num_classes(ds) != cfg.num_classes) {
         fprintf(stderr, "senet excite: %s has %d classes, the net %d (use --num-classes)\n", data.path,
                 dataset_num_classes(ds), cfg.num_classes);
         goto done;
     }
     slot = malloc((size_t)cfg.num_classes * sizeof *slot);
-    if (!slot || choose_classes(ds, o.classes, &r, slot))
+    if (!slot || (rc = choose_classes(ds, o.classes, &r, slot))) {
+        status = slot ? rc : 1;
         goto done;
+    }
     if (o.output && r.num_classes > EXCITE_MAX_PLOT_CLASSES) {
         fprintf(stderr, "senet excite: the figures draw at most %d classes, %d are chosen: name them with --classes\n",
                 EXCITE_MAX_PLOT_CLASSES, r.num_classes);
+        status = 2;
         goto done;
     }
     indices = first_images(ds, per_class, &count);

@@ -15,10 +15,11 @@ int cmd_forward(int argc, char **argv)
     long threads = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
-        {"weights", OPT_STRING, &weights, "weights (.safetensors, state_dict names)", "W"},
-        {"input", OPT_STRING, &input, "batch file with 'input' F32 (N, 3, H, W), normalised", "IN"},
-        {"output", OPT_STRING, &output, "file to write 'logits' F32 (N, K) to", "OUT"},
-        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T"},
+        {"weights", OPT_STRING, &weights, "weights (.safetensors, state_dict names)", "W", .required = 1},
+        {"input", OPT_STRING, &input, "batch file with 'input' F32 (N, 3, H, W), normalised", "IN",
+         .required = 1},
+        {"output", OPT_STRING, &output, "file to write 'logits' F32 (N, K) to", "OUT", .required = 1},
+        {"threads", OPT_INT, &threads, "threads (default: all cores)", "T", OPT_THREADS},
         {"se-off", OPT_STRING, &se_off, "run the SE blocks of these stages as identity (gate 1): e.g. 3 | 2,3 | all",
          "LIST"},
     };
@@ -28,10 +29,6 @@ int cmd_forward(int argc, char **argv)
     if (parse_model_command("forward", "--weights W --input IN --output OUT [--arch A] [options]", specs,
                             sizeof specs / sizeof *specs, argc, argv, &net, &weights, &cfg, &info, &exit_code))
         return exit_code;
-    if (!weights || !input || !output) {
-        fprintf(stderr, "senet forward: --weights, --input and --output are required\n");
-        return 2;
-    }
     if (apply_threads("forward", threads))
         return 2;
     batch_file batch;

@@ -64,11 +64,11 @@ static void print_table(const senet_net *net, int h, int w, uint64_t macs, const
 int cmd_info(int argc, char **argv)
 {
     net_options net = {0};
-    const char *size = NULL;
+    input_size size = {0, 0};
     int json = 0, list = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
-        {"input-size", OPT_STRING, &size, "input size S or HxW (default: 224 ImageNet, 32 CIFAR)", "S"},
+        {"input-size", OPT_SIZE, &size, "input size S or HxW (default: 224 ImageNet, 32 CIFAR)", "S"},
         {"json", OPT_FLAG, &json, "print one JSON object", NULL},
         {"list", OPT_FLAG, &list, "list the architectures", NULL},
     };
@@ -76,6 +76,12 @@ int cmd_info(int argc, char **argv)
     if (rc)
         return rc > 0 ? 0 : 2;
     if (list) {
+        for (size_t i = 0; i < sizeof specs / sizeof *specs; i++)
+            if (specs[i].given && specs[i].value != &list) {
+                fprintf(stderr, "senet info: --%s does not apply to --list, which takes no other option\n",
+                        specs[i].name);
+                return 2;
+            }
         for (const char *const *n = senet_arch_names(); *n; n++)
             printf("%s\n", *n);
         return 0;
@@ -83,11 +89,7 @@ int cmd_info(int argc, char **argv)
     senet_config cfg;
     if (net_config_from_options(&net, &cfg))
         return 2;
-    int h = senet_arch_input_size(cfg.arch), w = h;
-    if (size && parse_size(size, &h, &w)) {
-        fprintf(stderr, "senet info: --input-size expects S or HxW, got '%s'\n", size);
-        return 2;
-    }
+    int h = size.h ? size.h : senet_arch_input_size(cfg.arch), w = size.h ? size.w : h;
     senet_net *model = NULL;
     int status = senet_net_create(&cfg, &model);
     if (status) {

@@ -14,8 +14,8 @@ int cmd_init(int argc, char **argv)
     long seed = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
-        {"seed", OPT_INT, &seed, "random seed (0)", "S"},
-        {"output", OPT_STRING, &output, "weights file to write (.safetensors)", "W"},
+        {"seed", OPT_INT, &seed, "random seed (0)", "S", OPT_SEED},
+        {"output", OPT_STRING, &output, "weights file to write (.safetensors)", "W", .required = 1},
         {"labels", OPT_STRING, &labels, "class names to record, one per line", "FILE"},
     };
     senet_config cfg;
@@ -23,17 +23,10 @@ int cmd_init(int argc, char **argv)
     if (parse_net_command("init", "--arch A --output W [--seed S] [options]", specs, sizeof specs / sizeof *specs,
                           argc, argv, &net, &cfg, &exit_code))
         return exit_code;
-    if (!output) {
-        fprintf(stderr, "senet init: --output is required\n");
-        return 2;
-    }
-    if (seed < 0) {
-        fprintf(stderr, "senet init: --seed %ld is out of range (0 or more)\n", seed);
-        return 2;
-    }
     class_names names = {0};
-    if (labels && class_names_load("init", labels, cfg.num_classes, &names))
-        return 2;
+    int rc = labels ? class_names_load("init", labels, cfg.num_classes, &names) : 0;
+    if (rc)
+        return rc;
     senet_net *model = open_net("init", &cfg, NULL);
     if (!model) {
         class_names_free(&names);

@@ -30,19 +30,15 @@ static int draw(FILE *out, const void *ctx)
 
 /* senet plot --confusion EVAL.json -o FILE: no logs, no --labels. */
 static int plot_confusion_file(const char *path, int num_logs, const char *output, const char *title,
-                               const char *labels, double scale)
+                               const char *labels, double scale, int scale_given)
 {
     if (num_logs || labels || !output) {
         fprintf(stderr, "senet plot: --confusion takes no logs and no --labels, and needs -o FILE (usage: senet plot "
                         "--confusion EVAL.json -o FILE.svg|FILE.png)\n");
         return 2;
     }
-    if (plot_check_output("plot", output))
+    if (plot_check_output("plot", output, scale_given))
         return 2;
-    if (!(scale >= 0.25 && scale <= 8)) {
-        fprintf(stderr, "senet plot: --scale %g is out of range (0.25 to 8)\n", scale);
-        return 2;
-    }
     confusion c;
     if (plot_read_confusion(path, &c))
         return 1;
@@ -76,11 +72,13 @@ int cmd_plot(int argc, char **argv)
     const char *output = NULL, *title = NULL, *labels_text = NULL, *confusion_path = NULL;
     double scale = 2;
     option_spec specs[] = {
-        {"output", OPT_STRING, &output, "the picture to write, SVG or PNG by its extension (also -o)", "FILE"},
+        {"output", OPT_STRING, &output, "the picture to write, SVG or PNG by its extension (also -o)", "FILE",
+         .required = 1},
         {"title", OPT_STRING, &title, "the title (default: the log's file name, or the runs compared)", "T"},
         {"labels", OPT_STRING, &labels_text, "names of the runs compared, comma-separated (default: from the paths)",
          "A,B"},
-        {"scale", OPT_FLOAT, &scale, "PNG pixels per SVG unit (2: a 2120 x 930 picture)", "S"},
+        {"scale", OPT_FLOAT, &scale, "PNG pixels per SVG unit (2: a 2120 x 930 picture)", "S",
+         OPT_RANGE(0.25, 8)},
         {"confusion", OPT_STRING, &confusion_path, "draw the confusion matrix of 'senet eval --json' output instead",
          "EVAL.json"},
     };
@@ -126,17 +124,14 @@ int cmd_plot(int argc, char **argv)
         return 2;
     }
     if (confusion_path)
-        return plot_confusion_file(confusion_path, num_logs, output, title, labels_text, scale);
+        return plot_confusion_file(confusion_path, num_logs, output, title, labels_text, scale,
+                                   option_given(specs, num_specs, "scale"));
     if (!num_logs || !output) {
         fprintf(stderr, "senet plot: a log and -o FILE are required (usage: senet plot LOG -o FILE.svg|FILE.png)\n");
         return 2;
     }
-    if (plot_check_output("plot", output))
+    if (plot_check_output("plot", output, option_given(specs, num_specs, "scale")))
         return 2;
-    if (!(scale >= 0.25 && scale <= 8)) {
-        fprintf(stderr, "senet plot: --scale %g is out of range (0.25 to 8)\n", scale);
-        return 2;
-    }
     /* Labels: --labels split at commas, else from the paths. */
     char names[PLOT_MAX_RUNS][128], given[1024] = "";
     const char *labels[PLOT_MAX_RUNS];
@@ -152,7 +147,10 @@ int cmd_plot(int argc, char **argv)
             num_labels++;
         }
         if (num_labels != num_logs) {
-            fprintf(stderr, "senet plot: --labels names %d runs, but %d logs are given\n", num_labels, num_logs);
+            char names_text[32], logs_text[32];
+            fprintf(stderr, "senet plot: --labels gives %s for %s\n",
+                    plural(names_text, sizeof names_text, num_labels, "name"),
+                    plural(logs_text, sizeof logs_text, num_logs, "log"));
             return 2;
         }
     } else {

@@ -53,14 +53,6 @@ static void name_from_weights(const char *weights, char *out, size_t size)
         *dot = '\0';
 }
 
-static int in_range(const char *option, long v, long lo, long hi)
-{
-    if (v >= lo && v <= hi)
-        return 1;
-    fprintf(stderr, "senet serve: --%s %ld is out of range (%ld..%ld)\n", option, v, lo, hi);
-    return 0;
-}
-
 /* Names usable in a URL path segment, unescaped. */
 static int valid_name(const char *name)
 {
@@ -78,27 +70,36 @@ int cmd_serve(int argc, char **argv)
     const char *weights = NULL, *labels = NULL, *normalize = NULL, *host = "127.0.0.1", *precision = "fp32";
     const char *name = NULL;
     long port = 8080, threads = 0, http_threads = 4, max_batch = 32, max_delay = 5, max_body_mb = 16;
-    long max_pixels = 40000000, max_queue = 0, max_connections = 256, timeout = 10, input_size = 0;
+    long max_pixels = 40000000, max_queue = 0, max_connections = 256, timeout = 10;
+    input_size size = {0, 0};
     int log_json = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         {"weights", OPT_STRING, &weights, "weights (.safetensors); default: " DEFAULT_MODEL_FILE " (" DEFAULT_MODEL_ARCH ")", "W"},
         {"host", OPT_STRING, &host, "address to listen on (127.0.0.1; 0.0.0.0 or :: for every interface)", "ADDR"},
-        {"port", OPT_INT, &port, "TCP port (8080; 0: any free one, printed)", "P"},
-        {"threads", OPT_INT, &threads, "threads of the net (default: all cores)", "T"},
-        {"http-threads", OPT_INT, &http_threads, "HTTP threads, each with its own epoll; they decode the images (4)", "H"},
-        {"max-batch", OPT_INT, &max_batch, "images run together at most (32)", "B"},
-        {"max-delay-ms", OPT_INT, &max_delay, "how long a queued image waits for others to fill a batch (5; 0: never)", "MS"},
-        {"max-body-mb", OPT_INT, &max_body_mb, "request bodies larger than this are refused with 413 (16)", "MB"},
-        {"max-pixels", OPT_INT, &max_pixels, "images (and tensors' N*H*W) larger than this are refused with 413 (40000000)", "N"},
-        {"max-queue", OPT_INT, &max_queue, "images waiting at most; beyond, 503 with Retry-After (default: 8 batches)", "N"},
-        {"max-connections", OPT_INT, &max_connections, "open connections at most; more are refused (256)", "N"},
-        {"timeout", OPT_INT, &timeout, "seconds a connection may be idle or take to send a request (10)", "S"},
+        {"port", OPT_INT, &port, "TCP port (8080; 0: any free one, printed)", "P", OPT_RANGE(0, 65535)},
+        {"threads", OPT_INT, &threads, "threads of the net (default: all cores)", "T", OPT_THREADS},
+        {"http-threads", OPT_INT, &http_threads, "HTTP threads, each with its own epoll; they decode the images (4)", "H",
+         OPT_RANGE(1, 256)},
+        {"max-batch", OPT_INT, &max_batch, "images run together at most (32)", "B", OPT_RANGE(1, 4096)},
+        {"max-delay-ms", OPT_INT, &max_delay, "how long a queued image waits for others to fill a batch (5; 0: never)", "MS",
+         OPT_RANGE(0, 10000)},
+        {"max-body-mb", OPT_INT, &max_body_mb, "request bodies larger than this are refused with 413 (16)", "MB",
+         OPT_RANGE(1, 4096)},
+        {"max-pixels", OPT_INT, &max_pixels, "images (and tensors' N*H*W) larger than this are refused with 413 (40000000)", "N",
+         OPT_RANGE(1, 1000000000)},
+        {"max-queue", OPT_INT, &max_queue, "images waiting at most; beyond, 503 with Retry-After (default: 8 batches)", "N",
+         OPT_RANGE(1, 1000000), .note = "and at least --max-batch"},
+        {"max-connections", OPT_INT, &max_connections, "open connections at most; more are refused (256)", "N",
+         OPT_RANGE(4, 100000)},
+        {"timeout", OPT_INT, &timeout, "seconds a connection may be idle or take to send a request (10)", "S",
+         OPT_RANGE(1, 3600)},
         {"precision", OPT_STRING, &precision, "fp32 (the only one built so far)", "P"},
         {"labels", OPT_STRING, &labels, "class names, one per line (default: by the number of classes)", "FILE"},
         {"name", OPT_STRING, &name, "the model's name in /v2/models/NAME (default: the weights file's name)", "NAME"},
-        {"normalize", OPT_STRING, &normalize, "imagenet | caffe | cifar | mnist | unit (default: by the net)", "N"},
-        {"input-size", OPT_INT, &input_size, "input side (default: the net's, 224 ImageNet, 32 CIFAR)", "S"},
+        {"normalize", OPT_STRING, &normalize, "imagenet | caffe | cifar | mnist | unit (default: by the net)", "N",
+         OPT_NORMALIZE_CHOICES},
+        {"input-size", OPT_SIZE, &size, "input side, S (default: the net's, 224 ImageNet, 32 CIFAR)", "S"},
         {"log-json", OPT_FLAG, &log_json, "log each request as a JSON line on stderr", NULL},
     };
     int rc = parse_options("serve", usage_text, specs, sizeof specs / sizeof *specs, argc, argv, 2);
@@ -114,11 +115,12 @@ int cmd_serve(int argc, char **argv)
     }
     if (max_queue == 0)
         max_queue = 8 * max_batch;
-    if (!in_range("port", port, 0, 65535) || !in_range("http-threads", http_threads, 1, 256) ||
-        !in_range("max-batch", max_batch, 1, 4096) || !in_range("max-delay-ms", max_delay, 0, 10000) ||
-        !in_range("max-body-mb", max_body_mb, 1, 4096) || !in_range("max-pixels", max_pixels, 1, 1000000000) ||
-        !in_range("max-queue", max_queue, max_batch, 1000000) || !in_range("max-connections", max_connections, 4, 100000) ||
-        !in_range("timeout", timeout, 1, 3600) || (input_size && !in_range("input-size", input_size, 16, 4096)))
+    if (max_queue < max_batch) {
+        fprintf(stderr, "senet serve: --max-queue %ld is below --max-batch %ld\n", max_queue, max_batch);
+        return 2;
+    }
+    int side;
+    if (input_size_side("serve", &size, &side))
         return 2;
     char default_path[4096];
     if (!weights) {
@@ -144,17 +146,18 @@ int cmd_serve(int argc, char **argv)
     senet_config cfg;
     if (net_config_from_options(&net, &cfg) || apply_threads("serve", threads))
         return 2;
-    int size = input_size ? (int)input_size : senet_arch_input_size(cfg.arch);
+    if (!side)
+        side = senet_arch_input_size(cfg.arch);
     senet_transform *transform = NULL;
-    int made = senet_transform_for_arch(cfg.arch, size, normalize, &transform);
+    int made = senet_transform_for_arch(cfg.arch, side, normalize, &transform);
     if (made) {
         cli_error("serve", "", made);
         return 2;
     }
     class_names names = {0};
-    if (class_names_for("serve", labels, cfg.num_classes, &names)) {
+    if ((rc = class_names_for("serve", labels, cfg.num_classes, &names))) {
         senet_transform_free(transform);
-        return 2;
+        return rc;
     }
     /* Blocked here, in every thread the server starts, and taken by serve_wait. */
     sigset_t set;
@@ -188,7 +191,7 @@ int cmd_serve(int argc, char **argv)
     char buf[32];
     for (int i = 0; label_list && i < cfg.num_classes; i++)
         label_list[i] = strdup(class_name(&names, i, buf, sizeof buf));
-    serve_model m = {model, transform, size, label_list, weights, now_s() - t0};
+    serve_model m = {model, transform, side, label_list, weights, now_s() - t0};
     int failed = !label_list || serve_set_model(srv, &m);
     for (int i = 0; label_list && i < cfg.num_classes; i++)
         free((char *)label_list[i]);

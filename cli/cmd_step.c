@@ -31,7 +31,9 @@ static int take_slice(const parallel *p, const char *path, batch_file *b)
     if (parallel_check_same(h, "the batch in --input"))
         return -1;
     if (b->n < p->world) {
-        fprintf(stderr, "senet step: %s holds %d images, too few for %d ranks\n", path, b->n, p->world);
+        char images[32];
+        fprintf(stderr, "senet step: %s holds %s, too few for %d ranks\n", path, plural(images, sizeof images, b->n,
+                "image"), p->world);
         parallel_failed_together = 1;
         return -1;
     }
@@ -52,21 +54,26 @@ int cmd_step(int argc, char **argv)
     int nesterov = 0, no_decay_1d = 0, sync_bn = 0;
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
-        {"weights", OPT_STRING, &weights, "weights (.safetensors, state_dict names)", "W"},
-        {"input", OPT_STRING, &input, "batch file: 'input' F32 (N, 3, H, W) and 'labels' I64 (N)", "IN"},
-        {"output", OPT_STRING, &output, "file for the updated state dict and 'loss' F32 (K)", "OUT"},
-        {"steps", OPT_INT, &steps, "SGD steps K (1)", "K"},
-        {"lr", OPT_FLOAT, &lr, "learning rate (0.1)", "F"},
-        {"momentum", OPT_FLOAT, &momentum, "momentum (0)", "F"},
-        {"weight-decay", OPT_FLOAT, &weight_decay, "weight decay added to the gradient (0)", "F"},
+        {"weights", OPT_STRING, &weights, "weights (.safetensors, state_dict names)", "W", .required = 1},
+        {"input", OPT_STRING, &input, "batch file: 'input' F32 (N, 3, H, W) and 'labels' I64 (N)", "IN",
+         .required = 1},
+        {"output", OPT_STRING, &output, "file for the updated state dict and 'loss' F32 (K)", "OUT",
+         .required = 1},
+        {"steps", OPT_INT, &steps, "SGD steps K (1)", "K", OPT_RANGE(1, 1000000)},
+        {"lr", OPT_FLOAT, &lr, "learning rate (0.1)", "F", OPT_MORE_THAN(0)},
+        {"momentum", OPT_FLOAT, &momentum, "momentum (0)", "F", OPT_BELOW(0, 1)},
+        {"weight-decay", OPT_FLOAT, &weight_decay, "weight decay added to the gradient (0)", "F", OPT_AT_LEAST(0)},
         {"nesterov", OPT_FLAG, &nesterov, "Nesterov momentum", NULL},
         {"no-decay-bn-bias", OPT_FLAG, &no_decay_1d, "no weight decay on BN weights and biases or any bias", NULL},
-        {"label-smoothing", OPT_FLOAT, &smoothing, "label smoothing of the cross-entropy (0)", "F"},
-        {"dropout", OPT_FLOAT, &dropout, "dropout before the classifier (0: off, whatever the architecture)", "P"},
+        {"label-smoothing", OPT_FLOAT, &smoothing, "label smoothing of the cross-entropy (0)", "F", OPT_BELOW(0, 1)},
+        {"dropout", OPT_FLOAT, &dropout, "dropout before the classifier (0: off, whatever the architecture)", "P",
+         OPT_BELOW(0, 1)},
         {"freeze", OPT_STRING, &freeze, "stages left as they are, BN statistics too: stem,layer1,... | all (none)",
          "LIST"},
-        {"head-lr-mult", OPT_FLOAT, &head_lr_mult, "the classifier's learning rate is lr x this (1)", "F"},
-        {"threads", OPT_INT, &threads, "threads (default: all cores, shared by the ranks of a host)", "T"},
+        {"head-lr-mult", OPT_FLOAT, &head_lr_mult, "the classifier's learning rate is lr x this (1)", "F",
+         OPT_ABOVE(0, 1e6)},
+        {"threads", OPT_INT, &threads, "threads (default: all cores, shared by the ranks of a host)", "T",
+         OPT_THREADS},
         {"sync-bn", OPT_FLAG, &sync_bn, "under mpirun: batch norm over the whole batch, not each rank's slice", NULL},
     };
     senet_config cfg;
@@ -75,16 +82,8 @@ int cmd_step(int argc, char **argv)
     if (parse_model_command("step", "--weights W --input IN --output OUT [--arch A] [options]", specs,
                             sizeof specs / sizeof *specs, argc, argv, &net, &weights, &cfg, &info, &exit_code))
         return exit_code;
-    if (!weights || !input || !output) {
-        fprintf(stderr, "senet step: --weights, --input and --output are required\n");
-        return 2;
-    }
-    if (steps < 1 || steps > 1000000) {
-        fprintf(stderr, "senet step: --steps %ld is out of range (1..1000000)\n", steps);
-        return 2;
-    }
-    if (!(head_lr_mult > 0 && head_lr_mult <= 1e6)) {
-        fprintf(stderr, "senet step: --head-lr-mult %g is out of range (0 < F <= 1e6)\n", head_lr_mult);
+    if (nesterov && momentum == 0) {
+        fprintf(stderr, "senet step: --nesterov needs a --momentum above 0\n");
         return 2;
     }
     if (apply_threads("step", parallel_default_threads(threads)))

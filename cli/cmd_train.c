@@ -41,7 +41,8 @@ typedef struct train_options {
     data_choice data;
     const char *out, *resume, *output, *schedule, *milestones;
     const char *weights, *freeze; /* fine-tuning: the start, the stages left as they are */
-    long epochs, batch, seed, threads, log_every, checkpoint_every, max_steps, eval_every, input_size;
+    long epochs, batch, seed, threads, log_every, checkpoint_every, max_steps, eval_every;
+    input_size size;
     double lr, momentum, weight_decay, gamma, warmup, min_lr, smoothing, dropout, head_lr_mult;
     int nesterov, no_decay_1d, sync_bn;
     int extend, allow_changes, overwrite, reset_head, strict_data;
@@ -382,8 +383,9 @@ static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, 
             if (r->par.rank != 0)
                 return SENET_OK;
             progress_break(&r->bar);
-            fprintf(stderr, "senet train: stopped after %lld steps (--max-steps); resume with --resume %s\n",
-                    (long long)*step, r->checkpoint_path);
+            char steps[32];
+            fprintf(stderr, "senet train: stopped after %s (--max-steps); resume with --resume %s\n",
+                    plural(steps, sizeof steps, *step, "step"), r->checkpoint_path);
             return SENET_OK;
         }
     }
@@ -444,8 +446,9 @@ static int open_data(run *r, senet_config *cfg, const char *num_classes_given)
     const train_options *o = r->o;
     preprocess train_prep, test_prep;
     int size = senet_arch_input_size(cfg->arch);
-    if (data_open("train", &o->data, 1, 1, &r->train_set, &train_prep, size))
-        return -1;
+    int rc = data_open("train", &o->data, 1, 1, &r->train_set, &train_prep, size);
+    if (rc)
+        return rc;
     data_describe(&train_prep, r->augmentation, sizeof r->augmentation);
     r->input_h = train_prep.out_h;
     r->input_w = train_prep.out_w;
@@ -597,49 +600,62 @@ int cmd_train(int argc, char **argv)
     option_spec specs[] = {
         NET_OPTION_SPECS(&net),
         DATA_OPTION_SPECS(&o.data),
-        {"input-size", OPT_INT, &o.input_size, "train at this size (default: the data's, or 224 for folders)", "S"},
+        {"input-size", OPT_SIZE, &o.size, "train at this size, S (default: the data's, or 224 for folders)", "S"},
         {"val-split", OPT_FLOAT, &o.data.val_split,
-         "evaluate on this fraction of the training images, held out by --seed, instead of the test split", "F"},
+         "evaluate on this fraction of the training images, held out by --seed, instead of the test split", "F",
+         OPT_BELOW(0, 1), .note = "0: the test split"},
         {"augment", OPT_STRING, &o.data.augment,
          "cifar (pad 4, crop, flip) | imagenet (random resized crop, flip); default: cifar for images up to 64x64",
-         "A"},
-        {"epochs", OPT_INT, &o.epochs, "epochs (1)", "E"},
-        {"batch", OPT_INT, &o.batch, "batch size (128)", "N"},
-        {"lr", OPT_FLOAT, &o.lr, "base learning rate (0.1)", "F"},
-        {"schedule", OPT_STRING, &o.schedule, "cosine | multistep | constant (cosine)", "S"},
-        {"milestones", OPT_STRING, &o.milestones, "multistep epochs (default: 50% and 75% of --epochs)", "LIST"},
-        {"gamma", OPT_FLOAT, &o.gamma, "multistep factor (0.1)", "F"},
-        {"min-lr", OPT_FLOAT, &o.min_lr, "cosine floor (0)", "F"},
-        {"warmup", OPT_FLOAT, &o.warmup, "linear warm-up epochs from 0.1 x lr (0)", "E"},
-        {"momentum", OPT_FLOAT, &o.momentum, "momentum (0.9)", "F"},
+         "A", DATA_AUGMENT_CHOICES},
+        {"epochs", OPT_INT, &o.epochs, "epochs (1)", "E", OPT_RANGE(1, 100000)},
+        {"batch", OPT_INT, &o.batch, "batch size (128)", "N", OPT_RANGE(1, 65536)},
+        {"lr", OPT_FLOAT, &o.lr, "base learning rate (0.1)", "F", OPT_MORE_THAN(0)},
+        {"schedule", OPT_STRING, &o.schedule, "cosine | multistep | constant (cosine)", "S",
+         OPT_CHOICES("cosine", "multistep", "constant")},
+        {"milestones", OPT_STRING, &o.milestones, "multistep epochs (default: 50% and 75% of --epochs)", "LIST",
+         .only_with = "schedule=multistep"},
+        {"gamma", OPT_FLOAT, &o.gamma, "multistep factor (0.1)", "F", OPT_ABOVE(0, 1), .only_with = "schedule=multistep"},
+        {"min-lr", OPT_FLOAT, &o.min_lr, "cosine floor (0)", "F", OPT_AT_LEAST(0), .note = "and at most --lr",
+         .only_with = "schedule=cosine"},
+        {"warmup", OPT_FLOAT, &o.warmup, "linear warm-up epochs from 0.1 x lr (0)", "E", OPT_AT_LEAST(0),
+         .note = "and at most --epochs"},
+        {"momentum", OPT_FLOAT, &o.momentum, "momentum (0.9)", "F", OPT_BELOW(0, 1)},
         {"nesterov", OPT_FLAG, &o.nesterov, "Nesterov momentum", NULL},
-        {"weight-decay", OPT_FLOAT, &o.weight_decay, "weight decay (5e-4)", "F"},
+        {"weight-decay", OPT_FLOAT, &o.weight_decay, "weight decay (5e-4)", "F", OPT_AT_LEAST(0)},
         {"no-decay-bn-bias", OPT_FLAG, &o.no_decay_1d, "no weight decay on BN parameters and biases", NULL},
-        {"label-smoothing", OPT_FLOAT, &o.smoothing, "label smoothing (0)", "F"},
-        {"dropout", OPT_FLOAT, &o.dropout, "dropout before the classifier (default: the architecture's)", "P"},
-        {"seed", OPT_INT, &o.seed, "seed of initialisation, data order and augmentation (0)", "S"},
-        {"threads", OPT_INT, &o.threads, "threads (default: all cores, shared by the ranks of a host)", "T"},
+        {"label-smoothing", OPT_FLOAT, &o.smoothing, "label smoothing (0)", "F", OPT_BELOW(0, 1)},
+        {"dropout", OPT_FLOAT, &o.dropout, "dropout before the classifier (default: the architecture's)", "P",
+         OPT_BELOW(0, 1)},
+        {"seed", OPT_INT, &o.seed, "seed of initialisation, data order and augmentation (0)", "S", OPT_SEED},
+        {"threads", OPT_INT, &o.threads, "threads (default: all cores, shared by the ranks of a host)", "T",
+         OPT_THREADS},
         {"sync-bn", OPT_FLAG, &o.sync_bn, "under mpirun: batch norm over the global batch, not each rank's shard", NULL},
         {"out", OPT_STRING, &o.out,
          "folder for checkpoint.safetensors, log.jsonl, final.safetensors, best.safetensors (runs/ARCH)", "DIR"},
         {"output", OPT_STRING, &o.output, "also write the final weights here", "W"},
         {"resume", OPT_STRING, &o.resume, "continue the run of this checkpoint", "CKPT"},
-        {"eval-every", OPT_INT, &o.eval_every, "evaluate every E epochs (1)", "E"},
-        {"checkpoint-every", OPT_INT, &o.checkpoint_every, "also checkpoint every N steps (0: epochs only)", "N"},
-        {"log-every", OPT_INT, &o.log_every, "log a step line every N steps (1)", "N"},
-        {"max-steps", OPT_INT, &o.max_steps, "stop (with a checkpoint) after N steps in all", "N"},
-        {"extend", OPT_FLAG, &o.extend, "with --resume: allow more --epochs than the checkpoint's run had", NULL},
+        {"eval-every", OPT_INT, &o.eval_every, "evaluate every E epochs (1)", "E", OPT_AT_LEAST(1)},
+        {"checkpoint-every", OPT_INT, &o.checkpoint_every, "also checkpoint every N steps (0: epochs only)", "N",
+         OPT_AT_LEAST(0), .note = "0: epochs only"},
+        {"log-every", OPT_INT, &o.log_every, "log a step line every N steps (1)", "N", OPT_AT_LEAST(1)},
+        {"max-steps", OPT_INT, &o.max_steps, "stop (with a checkpoint) after N steps in all", "N", OPT_AT_LEAST(0),
+         .note = "0: no limit"},
+        {"extend", OPT_FLAG, &o.extend, "with --resume: allow more --epochs than the checkpoint's run had", NULL,
+         .only_with = "resume"},
         {"allow-changes", OPT_FLAG, &o.allow_changes,
-         "with --resume: go on although options differ from the checkpoint's (they are listed)", NULL},
+         "with --resume: go on although options differ from the checkpoint's (they are listed)", NULL,
+         .only_with = "resume"},
         {"overwrite", OPT_FLAG, &o.overwrite, "a new run into an --out that holds another run's files: remove them", NULL},
         {"weights", OPT_STRING, &o.weights,
          "fine-tune: start from these weights (a classifier of another class count is replaced)", "W"},
         {"strict-data", OPT_FLAG, &o.strict_data,
          "stop before training when an image cannot be read (default: report it and leave it out)", NULL},
-        {"reset-head", OPT_FLAG, &o.reset_head, "with --weights: a new classifier even when the classes match", NULL},
+        {"reset-head", OPT_FLAG, &o.reset_head, "with --weights: a new classifier even when the classes match", NULL,
+         .only_with = "weights"},
         {"freeze", OPT_STRING, &o.freeze,
          "leave these stages as they are, BN statistics too: stem,layer1,... (a leading run) | all", "LIST"},
-        {"head-lr-mult", OPT_FLOAT, &o.head_lr_mult, "the classifier's learning rate is --lr x this (1)", "F"},
+        {"head-lr-mult", OPT_FLOAT, &o.head_lr_mult, "the classifier's learning rate is --lr x this (1)", "F",
+         OPT_ABOVE(0, 1e6)},
     };
     int rc = parse_options("train", "--arch A --data PATH [options] | --weights W --data PATH [options]", specs,
                            sizeof specs / sizeof *specs, argc, argv, 2);
@@ -653,48 +669,23 @@ int cmd_train(int argc, char **argv)
         return 2;
     if (o.weights && !o.data.normalize && info.normalize[0])
         o.data.normalize = info.normalize; /* the input the weights were trained on */
-    /* Each range names its option: "an option is out of range" leaves the user guessing which. */
-    const struct { const char *name; double value; int ok; const char *range; } ranges[] = {
-        {"epochs", (double)o.epochs, o.epochs >= 1 && o.epochs <= 100000, "1..100000"},
-        {"batch", (double)o.batch, o.batch >= 1 && o.batch <= 65536, "1..65536"},
-        {"log-every", (double)o.log_every, o.log_every >= 1, "1 or more"},
-        {"eval-every", (double)o.eval_every, o.eval_every >= 1, "1 or more"},
-        {"checkpoint-every", (double)o.checkpoint_every, o.checkpoint_every >= 0, "0 (epochs only) or more"},
-        {"max-steps", (double)o.max_steps, o.max_steps >= 0, "0 (no limit) or more"},
-        {"seed", (double)o.seed, o.seed >= 0, "0 or more"},
-        {"input-size", (double)o.input_size, o.input_size == 0 || (o.input_size >= 32 && o.input_size <= 16384),
-         "32..16384, or 0 for the data's"},
-        {"lr", o.lr, o.lr > 0, "more than 0"},
-        {"momentum", o.momentum, o.momentum >= 0 && o.momentum < 1, "0 <= F < 1"},
-        {"weight-decay", o.weight_decay, o.weight_decay >= 0, "0 or more"},
-        {"label-smoothing", o.smoothing, o.smoothing >= 0 && o.smoothing < 1, "0 <= F < 1"},
-        {"warmup", o.warmup, o.warmup >= 0 && o.warmup <= o.epochs, "0..--epochs"},
-        {"gamma", o.gamma, o.gamma > 0 && o.gamma <= 1, "0 < F <= 1"},
-        {"min-lr", o.min_lr, o.min_lr >= 0 && o.min_lr <= o.lr, "0..--lr"},
-        {"dropout", o.dropout, o.dropout == -1 || (o.dropout >= 0 && o.dropout < 1), "0 <= P < 1"},
-        {"head-lr-mult", o.head_lr_mult, o.head_lr_mult > 0 && o.head_lr_mult <= 1e6, "0 < F <= 1e6"},
-    };
-    for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
-        if (!ranges[i].ok) {
-            fprintf(stderr, "senet train: --%s %g is out of range (%s)\n", ranges[i].name, ranges[i].value,
-                    ranges[i].range);
-            return 2;
-        }
-    /* An option the chosen schedule does not use is a mistake, not a no-op. */
-    int multistep = strcmp(o.schedule, "multistep") == 0, cosine = strcmp(o.schedule, "cosine") == 0;
-    const char *unused = !multistep && o.milestones ? "milestones" : !multistep && o.gamma != 0.1 ? "gamma"
-                       : !cosine && o.min_lr != 0 ? "min-lr" : NULL;
-    if (unused) {
-        fprintf(stderr, "senet train: --%s does not apply to --schedule %s\n", unused, o.schedule);
+    /* The ranges of single options are checked as they are parsed; these depend on two. */
+    if (o.warmup > o.epochs) {
+        fprintf(stderr, "senet train: --warmup %g is out of range (0..--epochs, here %ld)\n", o.warmup, o.epochs);
         return 2;
     }
-    if (!(o.data.val_split >= 0 && o.data.val_split < 1)) {
-        fprintf(stderr, "senet train: --val-split %g is out of range (a fraction: 0 < F < 1)\n", o.data.val_split);
+    if (o.min_lr > o.lr) {
+        fprintf(stderr, "senet train: --min-lr %g is out of range (0..--lr, here %g)\n", o.min_lr, o.lr);
         return 2;
     }
+    if (o.nesterov && o.momentum == 0) {
+        fprintf(stderr, "senet train: --nesterov needs a --momentum above 0\n");
+        return 2;
+    }
+    if (input_size_side("train", &o.size, &o.data.input_size))
+        return 2;
     if (o.dropout >= 0)
         cfg.dropout = (float)o.dropout;
-    o.data.input_size = (int)o.input_size;
     o.data.split_seed = (uint64_t)o.seed;
     run r;
     memset(&r, 0, sizeof r);
@@ -725,20 +716,14 @@ int cmd_train(int argc, char **argv)
     snprintf(r.final_path, sizeof r.final_path, "%s/final.safetensors", out);
     snprintf(r.best_path, sizeof r.best_path, "%s/best.safetensors", out);
     r.best_top1 = -1;
-    if (o.reset_head && !o.weights) {
-        fprintf(stderr, "senet train: --reset-head applies to --weights only\n");
-        return 2;
-    }
-    if ((o.extend || o.allow_changes) && !o.resume) {
-        fprintf(stderr, "senet train: --%s applies to --resume only\n", o.extend ? "extend" : "allow-changes");
-        return 2;
-    }
     if (!o.resume && r.par.rank == 0 && claim_out(&r, out))
         return 2;
     int status = 1;
     int64_t epoch = 0, batch = 0, step = 0;
-    if (open_data(&r, &cfg, net.num_classes ? "given" : NULL))
+    if ((rc = open_data(&r, &cfg, net.num_classes ? "given" : NULL))) {
+        status = rc > 0 ? rc : 1;
         goto done;
+    }
     if (parallel_check_same(data_hash(r.train_set, r.test_set), "the training and test data"))
         goto done;
     if (!(r.net = open_net("train", &cfg, NULL)) || senet_net_init(r.net, (uint64_t)o.seed))
@@ -809,10 +794,13 @@ int cmd_train(int argc, char **argv)
     }
     free(options_json);
     if (r.par.rank == 0) {
-        fprintf(stderr, "senet train: %s on %s (%lld images, %d classes), %ld epochs of %lld batches of %ld, %s\n"
+        char images[32], classes[32], epochs[32], batches[32];
+        fprintf(stderr, "senet train: %s on %s (%s, %s), %s of %s of %ld, %s\n"
                         "senet train: %s\n",
-                r.cfg->arch, o.data.path, (long long)dataset_count(r.train_set), r.cfg->num_classes, o.epochs,
-                (long long)loader_num_batches(r.train_loader), o.batch, out, r.augmentation);
+                r.cfg->arch, o.data.path, plural(images, sizeof images, dataset_count(r.train_set), "image"),
+                plural(classes, sizeof classes, r.cfg->num_classes, "class"), plural(epochs, sizeof epochs, o.epochs,
+                "epoch"), plural(batches, sizeof batches, loader_num_batches(r.train_loader), "batch"), o.batch, out,
+                r.augmentation);
         if (r.frozen_stages || o.head_lr_mult != 1) {
             char frozen[64];
             freeze_describe(r.frozen_stages, frozen, sizeof frozen);
@@ -820,8 +808,8 @@ int cmd_train(int argc, char **argv)
                     r.frozen_stages ? " (weights and BN statistics)" : "", o.head_lr_mult);
         }
         if (r.par.world > 1)
-            fprintf(stderr, "senet train: %d ranks (%s), %d threads each, batch norm %s\n", r.par.world,
-                    dist_library(), senet_get_threads(), o.sync_bn ? "synced over all ranks" : "per rank");
+            fprintf(stderr, "senet train: %d ranks (%s), %d thread%s each, batch norm %s\n", r.par.world,
+                    dist_library(), senet_get_threads(), senet_get_threads() == 1 ? "" : "s", o.sync_bn ? "synced over all ranks" : "per rank");
     }
     progress_init(&r.bar, 50);
     if (r.par.rank != 0)

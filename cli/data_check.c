@@ -39,8 +39,8 @@ int data_check(const char *command, const char *which, const dataset *ds, int st
     }
     image_free(&img);
     if (bad > NAMED_BAD)
-        fprintf(stderr, "senet %s: ... and %lld more unreadable %s images\n", command, (long long)(bad - NAMED_BAD),
-                which);
+        fprintf(stderr, "senet %s: ... and %lld more unreadable %s image%s\n", command, (long long)(bad - NAMED_BAD),
+                which, bad - NAMED_BAD == 1 ? "" : "s");
     double seconds = now_seconds() - started;
     int status = 0;
     if (bad && strict) {

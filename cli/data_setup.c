@@ -35,14 +35,6 @@ static int pipeline_size(const char *command, const data_choice *c, const datase
 int data_open(const char *command, const data_choice *c, int train, int augment, dataset **ds, preprocess *prep,
               int arch_input_size)
 {
-    if (!c->path) {
-        fprintf(stderr, "senet %s: --data is required\n", command);
-        return -1;
-    }
-    if (c->augment && !augment_is(c, "cifar") && !augment_is(c, "imagenet")) {
-        fprintf(stderr, "senet %s: --augment must be cifar or imagenet, not '%s'\n", command, c->augment);
-        return -1;
-    }
     int held = c->val_split > 0;
     int status = dataset_open(c->path, c->format, train || held, ds);
     if (!status && held) {
@@ -51,13 +43,13 @@ int data_open(const char *command, const data_choice *c, int train, int augment,
     }
     if (status) {
         cli_error(command, "", status);
-        return -1;
+        return 1;
     }
     int h, w;
     if (pipeline_size(command, c, *ds, &h, &w)) {
         dataset_free(*ds);
         *ds = NULL;
-        return -1;
+        return 1;
     }
     const char *format = dataset_format(*ds);
     int is_idx = strcmp(format, "idx") == 0 || strcmp(format, "mnist") == 0 || strcmp(format, "fashion-mnist") == 0;
@@ -76,6 +68,17 @@ int data_open(const char *command, const data_choice *c, int train, int augment,
             prep->pad = augment ? gap : gap / 2;
             prep->flip = 0;
         }
+    } else if (augment_is(c, "cifar")) {
+        /* An explicit choice is never replaced by the default of another size. */
+        if (h > 0 && c->input_size)
+            fprintf(stderr, "senet %s: --augment cifar works at the images' own size, %dx%d, not --input-size %d: "
+                            "leave out one of the two\n", command, h, w, c->input_size);
+        else
+            fprintf(stderr, "senet %s: --augment cifar needs images of at least 32x32 (these are %dx%d); leave it out "
+                            "to resize them\n", command, h, w);
+        dataset_free(*ds);
+        *ds = NULL;
+        return 2;
     } else {
         /* Folders of photos, and fixed-size sets smaller than the nets' 32x32 minimum (MNIST): resize. */
         int size = c->input_size ? c->input_size : h > 0 ? 32 : arch_input_size;
@@ -87,7 +90,7 @@ int data_open(const char *command, const data_choice *c, int train, int augment,
         cli_error(command, "", status);
         dataset_free(*ds);
         *ds = NULL;
-        return -1;
+        return 1;
     }
     return 0;
 }

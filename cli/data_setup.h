@@ -21,9 +21,16 @@ typedef struct data_choice {
 
 /* The options that name a dataset, for a command's option table. */
 #define DATA_OPTION_SPECS(d)                                                                                    \
-    {"data", OPT_STRING, &(d)->path, "dataset: CIFAR binary files, an image folder, or IDX files", "PATH"},       \
-    {"data-format", OPT_STRING, &(d)->format, "cifar10 | cifar100 | folder | idx (default: detected)", "F"},     \
-    {"normalize", OPT_STRING, &(d)->normalize, "imagenet | caffe | cifar | mnist (default: by dataset)", "N"}
+    {"data", OPT_STRING, &(d)->path, "dataset: CIFAR binary files, an image folder, or IDX files", "PATH",        \
+     .required = 1},                                                                                            \
+    {"data-format", OPT_STRING, &(d)->format,                                                                   \
+     "cifar10 | cifar100 | folder | idx | mnist | fashion-mnist (default: detected)", "F",                      \
+     OPT_CHOICES("cifar10", "cifar100", "folder", "idx", "mnist", "fashion-mnist")},                            \
+    {"normalize", OPT_STRING, &(d)->normalize, "imagenet | caffe | cifar | mnist | unit (default: by dataset)", "N", \
+     OPT_NORMALIZE_CHOICES}
+
+/* --augment, the same words for train, eval and excite */
+#define DATA_AUGMENT_CHOICES OPT_CHOICES("cifar", "imagenet")
 
 /* Folders whose first image has a side up to this are treated as a set of
  * small fixed-size images: a random resized crop of 8% of a 32x32 image
@@ -32,8 +39,9 @@ typedef struct data_choice {
 
 /* Opens the split and fills prep for training (augment = 1) or evaluation.
  * With val_split, "train" is the kept part of the train split and "test"
- * the held-out part. Prints an error naming the data and returns -1 on
- * failure. */
+ * the held-out part. Prints an error naming the data and returns the exit
+ * status: 1 on a failure, 2 for a choice that does not fit the data (an
+ * explicit --augment cifar for images it cannot crop). */
 int data_open(const char *command, const data_choice *c, int train, int augment, dataset **ds, preprocess *prep,
               int arch_input_size);
 

@@ -150,7 +150,7 @@ int model_class_names(const char *command, const char *weights, const senet_mode
 {
     memset(out, 0, sizeof *out);
     if (!weights || !info->num_class_names || info->num_class_names != num_classes)
-        return class_names_for(command, labels, num_classes, out) ? 1 : 0;
+        return class_names_for(command, labels, num_classes, out);
     size_t length;
     int status = senet_model_metadata(weights, "class_names", NULL, 0, &length);
     char *text = status ? NULL : malloc(length + 1);
@@ -165,11 +165,11 @@ int model_class_names(const char *command, const char *weights, const senet_mode
     if (!labels)
         return 0;
     class_names given;
-    if (class_names_load(command, labels, num_classes, &given)) {
+    int rc = class_names_load(command, labels, num_classes, &given);
+    if (rc) {
         class_names_free(out);
-        return 2;
+        return rc;
     }
-    int rc = 0;
     for (int i = 0; i < num_classes && !rc; i++)
         if (strcmp(given.names[i], out->names[i]) != 0) {
             fprintf(stderr, "senet %s: --labels %s names class %d '%s', %s names it '%s' (leave --labels out to take "

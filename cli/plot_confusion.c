@@ -58,7 +58,8 @@ int plot_read_confusion(const char *path, confusion *c)
     int status = json_parse(text, length, path, &doc);
     free(text);
     if (status) {
-        fprintf(stderr, "senet plot: %s\n", senet_last_error());
+        fprintf(stderr, "senet plot: %s: not the JSON that 'senet eval --json' writes (%s)\n", path,
+                senet_last_error());
         return -1;
     }
     const json_value *root = json_root(doc), *matrix = json_object_get(root, "confusion"),

@@ -14,12 +14,17 @@ int path_ends_with(const char *path, const char *suffix)
     return n > k && strcasecmp(path + n - k, suffix) == 0;
 }
 
-int plot_check_output(const char *command, const char *output)
+int plot_check_output(const char *command, const char *output, int scale_given)
 {
-    if (path_ends_with(output, ".svg") || path_ends_with(output, ".png"))
-        return 0;
-    fprintf(stderr, "senet %s: %s: the output must end in .svg or .png\n", command, output);
-    return -1;
+    if (!path_ends_with(output, ".svg") && !path_ends_with(output, ".png")) {
+        fprintf(stderr, "senet %s: %s: the output must end in .svg or .png\n", command, output);
+        return -1;
+    }
+    if (scale_given && !path_ends_with(output, ".png")) {
+        fprintf(stderr, "senet %s: --scale applies only to a PNG output, not %s\n", command, output);
+        return -1;
+    }
+    return 0;
 }
 
 static int save_svg(const char *command, const char *output, svg_drawer draw, const void *ctx)

@@ -12,8 +12,9 @@ typedef int (*svg_drawer)(FILE *out, const void *ctx);
 /* 1 when PATH ends in SUFFIX (case-insensitive). */
 int path_ends_with(const char *path, const char *suffix);
 
-/* Checks that OUTPUT ends in .svg or .png; 0, or -1 with the message printed. */
-int plot_check_output(const char *command, const char *output);
+/* Checks that OUTPUT ends in .svg or .png, and that --scale, when given,
+ * has a PNG to apply to; 0, or -1 with the message printed. */
+int plot_check_output(const char *command, const char *output, int scale_given);
 
 /* Draws and writes OUTPUT (PNG at `scale` pixels per SVG unit); 0, or 1
  * with the message printed and no partial file left. */

@@ -136,7 +136,7 @@ int plot_read_log(const char *path, metrics *m)
     size_t cap = 0;
     long len;
     long number_of_line = 0;
-    int rc = 0, failed = 0;
+    int rc = 0, failed = 0, records = 0;
     while (rc == 0 && (len = next_line(f, &line, &cap, &failed)) >= 0) {
         number_of_line++;
         int complete = len > 0 && line[len - 1] == '\n';
@@ -152,6 +152,12 @@ int plot_read_log(const char *path, metrics *m)
         snprintf(source, sizeof source, "line %ld", number_of_line);
         json_doc *doc = NULL;
         if (json_parse(line + start, n - start, source, &doc)) {
+            if (!records && line[start] != '{') { /* say what the file is not, not what its bytes parse to */
+                fprintf(stderr, "senet plot: %s: not a training log (one JSON object a line, as senet train writes)\n",
+                        path);
+                rc = -1;
+                break;
+            }
             if (!complete && !failed) { /* only the last line can lack its newline */
                 fprintf(stderr, "senet plot: %s: skipping the unfinished last line %ld\n", path, number_of_line);
                 break;
@@ -168,6 +174,7 @@ int plot_read_log(const char *path, metrics *m)
             fprintf(stderr, "senet plot: out of memory\n");
             rc = -1;
         }
+        records++;
         json_free(doc);
     }
     if (rc == 0 && failed) {

@@ -109,12 +109,12 @@ expect_status 2 "unknown option '--bogus'" -- "$senet" bench --arch se_resnet20 
 expect_status 2 '--arch is required' -- "$senet" bench --runs 1
 expect_status 2 '--batch 0 is out of range' -- "$senet" bench --arch se_resnet20 --batch 0
 expect_status 2 '--runs 0 is out of range' -- "$senet" bench --arch se_resnet20 --runs 0
-expect_status 2 '--peak -1 must be positive' -- "$senet" bench --arch se_resnet20 --peak -1
+expect_status 2 '--peak -1 is out of range' -- "$senet" bench --arch se_resnet20 --peak -1
 expect_status 2 '--warmup -1 is out of range' -- "$senet" bench --arch se_resnet20 --warmup -1
 expect_status 2 '--threads expects an integer' -- "$senet" bench --arch se_resnet20 --threads two
-expect_status 2 '--input-size expects' -- "$senet" bench --arch se_resnet20 --input-size 0
+expect_status 2 '--input-size 0 is out of range' -- "$senet" bench --arch se_resnet20 --input-size 0
 expect_status 2 'unknown architecture' -- "$senet" bench --arch se_resnet21
-expect_status 1 'input size 8x8 is out of range' -- "$senet" bench --arch se_resnet50 --input-size 8 --runs 1
+expect_status 2 '--input-size 8 is out of range' -- "$senet" bench --arch se_resnet50 --input-size 8 --runs 1
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -169,12 +169,12 @@ assert len(doc["images"]) == 2 and "top" in doc["images"][0], doc
 assert "notes.txt" in doc["images"][1]["error"], doc' "$out"
 [ $status -eq 1 ] && ok || fail "--json with a bad image: status $status (want 1)"
 expect 2 'no image given' -- "$senet" classify "${net[@]}"
-expect 2 '--top 0 must be at least 1' -- "$senet" classify "${net[@]}" --top 0 "$cat"
-expect 2 "unknown normalisation 'bogus'" -- "$senet" classify "${net[@]}" --normalize bogus "$cat"
+expect 2 '--top 0 is out of range \(1 or more\)' -- "$senet" classify "${net[@]}" --top 0 "$cat"
+expect 2 "--normalize 'bogus' is not one of" -- "$senet" classify "${net[@]}" --normalize bogus "$cat"
 
 # ---- classify --labels ----
 printf 'one\ntwo\nthree\n' >"$tmp/three.txt"
-expect 1 'three.txt: the labels file has 3 names.*10 classes' -- "$senet" classify "${net[@]}" --labels "$tmp/three.txt" "$cat"
+expect 2 'three.txt: the labels file has 3 names.*10 classes' -- "$senet" classify "${net[@]}" --labels "$tmp/three.txt" "$cat"
 expect 1 'nolabels.txt: cannot open' -- "$senet" classify "${net[@]}" --labels "$tmp/nolabels.txt" "$cat"
 printf 'c0\nc1\nc2\nc3\nc4\nc5\nc6\nc7\nc8\nclass nine\n\n' >"$tmp/ten.txt"
 out=$("$senet" classify "${net[@]}" --labels "$tmp/ten.txt" --top 10 "$cat" 2>&1)
@@ -248,7 +248,7 @@ printf '{"hello": 1}\n' >"$tmp/empty.jsonl"
 expect 1 'empty.jsonl: no step or epoch records' -- "$senet" plot "$tmp/empty.jsonl" -o "$tmp/e.svg"
 expect 1 'nolog.jsonl: cannot open' -- "$senet" plot "$tmp/nolog.jsonl" -o "$tmp/n.svg"
 expect 2 'curves.pdf: the output must end in .svg or .png' -- "$senet" plot "$log" -o "$tmp/curves.pdf"
-expect 2 'a log and -o FILE are required' -- "$senet" plot "$log"
+expect 2 '--output is required' -- "$senet" plot "$log"
 expect 1 'cannot create' -- "$senet" plot "$log" -o "$tmp/no/such/dir.svg"
 
 # ---- plot of a gzip log; several logs side by side ----
@@ -290,7 +290,7 @@ assert sum(t == "plain" for t in texts) == 2, texts  # in both legends
 EOF
 check "plot --labels" -- "$senet" plot "$log" "$tmp/runs/plain/log.jsonl" -o "$tmp/cmp2.svg" --labels 'SE,no SE'
 grep -q '<title>SE vs no SE</title>' "$tmp/cmp2.svg" && ok || fail "--labels name the runs in the title"
-expect 2 '--labels names 1 runs, but 2 logs are given' -- "$senet" plot "$log" "$log" -o "$tmp/x.svg" --labels one
+expect 2 '--labels gives 1 name for 2 logs' -- "$senet" plot "$log" "$log" -o "$tmp/x.svg" --labels one
 expect 2 'at most 8 logs' -- "$senet" plot "$log" "$log" "$log" "$log" "$log" "$log" "$log" "$log" "$log" -o "$tmp/x.svg"
 
 # ---- plot as PNG: the SVG's picture, rendered (librsvg) at --scale ----

@@ -43,12 +43,12 @@ expect 2 '--arch is required' -- "$senet" info
 expect 2 "unknown option '--bogus'" -- "$senet" info --arch se_resnet50 --bogus 1
 expect 2 '--num-classes expects an integer' -- "$senet" info --arch se_resnet50 --num-classes ten
 expect 2 '--num-classes -3 is out of range' -- "$senet" info --arch se_resnet50 --num-classes -3
-expect 2 'unknown SE gate' -- "$senet" info --arch se_resnet50 --se-gate swish
+expect 2 "--se-gate 'swish' is not one of: sigmoid \\| tanh \\| relu" -- "$senet" info --arch se_resnet50 --se-gate swish
 expect 2 'se-stages expects' -- "$senet" info --arch se_resnet50 --se-stages 5
 expect 1 'does not divide the 16 channels' -- "$senet" info --arch se_resnet20 --se-reduction 32
 expect 1 'SE stages mask' -- "$senet" info --arch se_resnet20 --se-stages 4
-expect 1 'input size 8x8 is out of range' -- "$senet" info --arch se_resnet50 --input-size 8
-expect 2 '--input-size expects' -- "$senet" info --arch se_resnet50 --input-size 0x3
+expect 2 '--input-size 8 is out of range \(S or HxW, 32..16384 pixels a side\)' -- "$senet" info --arch se_resnet50 --input-size 8
+expect 2 '--input-size 0x3 is out of range' -- "$senet" info --arch se_resnet50 --input-size 0x3
 expect 2 'needs a value' -- "$senet" init --arch se_resnet20 --output
 expect 2 '--output is required' -- "$senet" init --arch se_resnet20
 expect 0 '' -- "$senet" init --arch se_resnet20 --seed 3 --output "$tmp/w.safetensors"

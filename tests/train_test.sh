@@ -65,7 +65,7 @@ out=$("$senet" train --arch se_resnet20 --batch 10 --epochs 1 --threads 1 --data
 [ $s -eq 0 ] && grep -q "CIFAR augmentation (pad 4, random 32x32 crop)$" <<<"$out" && grep -q "test loss" <<<"$out" &&
   ok "MNIST files: shifted on 32x32, not flipped, evaluated" || bad "MNIST pipeline (exit $s): $out"
 out=$("$senet" train "${one[@]}" --data "$data" --augment mixup --out "$tmp/p4" 2>&1); s=$?
-[ $s -ne 0 ] && grep -q "augment must be cifar or imagenet, not 'mixup'" <<<"$out" && ok "a bad --augment is named" ||
+[ $s -ne 0 ] && grep -q "augment 'mixup' is not one of: cifar | imagenet" <<<"$out" && ok "a bad --augment is named" ||
   bad "--augment mixup: $out"
 # First and last epoch lines of the log: train loss falls, test accuracy above chance (10%).
 read -r first_loss last_loss last_top1 < <($py - "$tmp/run/log.jsonl" <<'PY'
@@ -184,7 +184,7 @@ out=$("$senet" eval --weights "$tmp/tune/final.safetensors" --data "$tmp/two" 2>
 [ $s -eq 2 ] && grep -q "'layer4' is not a stage of se_resnet20" "$tmp/err" && ok "--freeze names a missing stage" ||
   bad "--freeze layer4 ($s): $(cat "$tmp/err")"
 "$senet" train "${common[@]}" --reset-head --out "$tmp/t2" 2>"$tmp/err"; s=$?
-[ $s -eq 2 ] && grep -q -- "--reset-head applies to --weights only" "$tmp/err" && ok "--reset-head without --weights" ||
+[ $s -eq 2 ] && grep -q -- "--reset-head applies only with --weights" "$tmp/err" && ok "--reset-head without --weights" ||
   bad "--reset-head without --weights ($s): $(cat "$tmp/err")"
 
 # Unreadable images are found before training: reported by file, left out

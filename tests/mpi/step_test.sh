@@ -62,7 +62,7 @@ $py "$here/make_batch.py" "$tmp/b/b.safetensors" 8 32 4
 expect_fail 'ranks disagree on the batch in --input' -- "$mpiexec" -n 1 -wdir "$tmp/a" "$senet" step --arch se_resnet20 \
   "${args[@]}" : -n 1 -wdir "$tmp/b" "$senet" step --arch se_resnet20 "${args[@]}"
 $py "$here/make_batch.py" "$tmp/one_image.safetensors" 1 32 5
-expect_fail 'holds 1 images, too few for 2 ranks' -- "$mpiexec" -n 2 "$senet" step --arch se_resnet20 \
+expect_fail 'holds 1 image, too few for 2 ranks' -- "$mpiexec" -n 2 "$senet" step --arch se_resnet20 \
   --weights "$tmp/w.safetensors" --input "$tmp/one_image.safetensors" --output "$tmp/x.safetensors"
 
 expect_fail 'senet init: does not run under mpirun with several ranks' -- "$mpiexec" -n 2 "$senet" init --arch se_resnet20 \
