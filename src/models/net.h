@@ -50,10 +50,13 @@ typedef struct layer {
     int stage;
     int c_in, c_out;
     int kernel, stride, pad, groups; /* conv; max pool: kernel and stride */
-    /* parameter-table entries, -1 where absent */
-    int weight, bias;                /* conv (no bias in these nets), linear */
-    int bn_gamma, bn_beta, running_mean, running_var, num_batches_tracked; /* BN */
-    int fc1_weight, fc1_bias, fc2_weight, fc2_bias;                        /* SE */
+    /* parameter-table entries (net->entries), -1 where absent; shapes as in the state dict */
+    int weight;                                       /* conv (C_out, C_in/groups, K, K); linear (K, C_in) */
+    int bias;                                         /* linear (K); conv: none in these nets */
+    int bn_gamma, bn_beta, running_mean, running_var; /* BN (C) each */
+    int num_batches_tracked;                          /* BN: an int64 counter */
+    int fc1_weight, fc1_bias;                         /* SE (hidden, C, 1, 1), (hidden) */
+    int fc2_weight, fc2_bias;                         /* SE (C, hidden, 1, 1), (C) */
     /* SE */
     int hidden;
     se_squeeze_kind squeeze;
