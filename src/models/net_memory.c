@@ -115,6 +115,27 @@ static size_t buffers_total(const buffer *bufs, int n_bufs)
     return total;
 }
 
+/* The end of a plan: a dry run's total, or the buffers allocated and
+ * handed to the activations (their data, or with `grads` their
+ * gradients). Frees bufs and work (the planner's arrays, owner among them). */
+static int finish_plan(senet_net *net, buffer *bufs, int n_bufs, const int *owner, int *work, int grads,
+                       size_t *dry_total)
+{
+    if (dry_total) {
+        *dry_total = buffers_total(bufs, n_bufs);
+    } else {
+        if (allocate_buffers(bufs, n_bufs) != 0 ||
+            keep_buffers(bufs, n_bufs, grads ? &net->grad_pool : &net->pool,
+                         grads ? &net->grad_pool_count : &net->pool_count) != 0)
+            return plan_failed(net, bufs, n_bufs, work);
+        for (int a = 0; a < net->num_acts; a++)
+            *(grads ? &net->acts[a].grad : &net->acts[a].data) = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
+    }
+    free(bufs);
+    free(work);
+    return SENET_OK;
+}
+
 int net_plan_activation_memory(senet_net *net, const size_t *counts, int training, size_t *dry_total)
 {
     const plan *pl = net_plan(net, training);
@@ -163,19 +184,7 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
             if (reads[r] >= 0 && last_use[reads[r]] <= i && owner[reads[r]] >= 0 && owner[reads[r]] != b)
                 bufs[owner[reads[r]]].free = 1;
     }
-    if (dry_total) {
-        *dry_total = buffers_total(bufs, n_bufs);
-        free(bufs);
-        free(last_use);
-        return SENET_OK;
-    }
-    if (allocate_buffers(bufs, n_bufs) != 0 || keep_buffers(bufs, n_bufs, &net->pool, &net->pool_count) != 0)
-        return plan_failed(net, bufs, n_bufs, last_use);
-    for (int a = 0; a < n_acts; a++)
-        net->acts[a].data = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
-    free(bufs);
-    free(last_use);
-    return SENET_OK;
+    return finish_plan(net, bufs, n_bufs, owner, last_use, 0, dry_total);
 }
 
 int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_total)
@@ -216,19 +225,7 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_t
         if (t < end && owner[pl->steps[t].out] >= 0)
             bufs[owner[pl->steps[t].out]].free = 1;
     }
-    if (dry_total) {
-        *dry_total = buffers_total(bufs, n_bufs);
-        free(bufs);
-        free(producer);
-        return SENET_OK;
-    }
-    if (allocate_buffers(bufs, n_bufs) != 0 || keep_buffers(bufs, n_bufs, &net->grad_pool, &net->grad_pool_count) != 0)
-        return plan_failed(net, bufs, n_bufs, producer);
-    for (int a = 0; a < n_acts; a++)
-        net->acts[a].grad = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
-    free(bufs);
-    free(producer);
-    return SENET_OK;
+    return finish_plan(net, bufs, n_bufs, owner, producer, 1, dry_total);
 }
 
 /* Linux overcommits: allocations far beyond the machine's memory succeed and
