@@ -115,6 +115,8 @@ void senet_net_free(senet_net *net)
     net_excite_free(net);
     free(net->profile);
     scratch_release();
+    plan_free(&net->eval_plan);
+    plan_free(&net->train_plan);
     free(net->layers);
     free(net->acts);
     free(net->entries);
@@ -169,16 +171,16 @@ int net_init(senet_net *net, uint64_t seed)
         const layer *l = &net->layers[i];
         switch (l->kind) {
         case LAYER_CONV:
-            kaiming_fan_out(net, l->p[0], seed);
+            kaiming_fan_out(net, l->weight, seed);
             break;
         case LAYER_SE:
-            kaiming_fan_out(net, l->p[0], seed);
-            kaiming_fan_out(net, l->p[2], seed);
+            kaiming_fan_out(net, l->fc1_weight, seed);
+            kaiming_fan_out(net, l->fc2_weight, seed);
             break;
         case LAYER_BN: {
             size_t c = (size_t)l->c_in;
-            float *gamma = net_tensor_f32(net, l->p[0]), *var = net_tensor_f32(net, l->p[3]);
-            memset(net_tensor_f32(net, l->p[2]), 0, c * sizeof(float));
+            float *gamma = net_tensor_f32(net, l->bn_gamma), *var = net_tensor_f32(net, l->running_var);
+            memset(net_tensor_f32(net, l->running_mean), 0, c * sizeof(float));
             for (size_t j = 0; j < c; j++)
                 gamma[j] = var[j] = 1;
             break;
@@ -186,8 +188,9 @@ int net_init(senet_net *net, uint64_t seed)
         case LAYER_LINEAR: {
             /* torch.nn.Linear's default: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias. */
             double bound = 1 / sqrt((double)l->c_in);
-            fill_random(net_tensor_f32(net, l->p[0]), net->entries[l->p[0]].numel, FILL_UNIFORM, bound, seed, l->p[0]);
-            fill_random(net_tensor_f32(net, l->p[1]), net->entries[l->p[1]].numel, FILL_UNIFORM, bound, seed, l->p[1]);
+            fill_random(net_tensor_f32(net, l->weight), net->entries[l->weight].numel, FILL_UNIFORM, bound, seed,
+                        l->weight);
+            fill_random(net_tensor_f32(net, l->bias), net->entries[l->bias].numel, FILL_UNIFORM, bound, seed, l->bias);
             break;
         }
         default:
@@ -264,7 +267,7 @@ int net_eval_forward(senet_net *net, const float *input, int n, int h, int w, fl
         int count = n - first < per_pass ? n - first : per_pass;
         TRY(net_prepare(net, count, h, w, 0)); /* a shorter last pass runs in the same buffers */
         load_input_nchw(net, input + first * image, count, h, w);
-        TRY(net_forward(net, 0));
+        TRY(plan_forward(net, 0));
         memcpy(logits + (size_t)first * k, net->acts[net->logits_act].data, (size_t)count * k * sizeof(float));
         net_excite_record(net, first, count);
     }
@@ -280,7 +283,7 @@ static int train_pass(senet_net *net, const float *input, const int64_t *labels,
     int k = net->cfg.num_classes;
     TRY(net_prepare(net, n, h, w, 1));
     load_input_nchw(net, input, n, h, w);
-    TRY(net_forward(net, 1));
+    TRY(plan_forward(net, 1));
     TRY(net_replica_status(net));
     activation *logits = &net->acts[net->logits_act];
     memset(logits->grad, 0, (size_t)n * k * sizeof(real));
@@ -290,7 +293,7 @@ static int train_pass(senet_net *net, const float *input, const int64_t *labels,
     if (!isfinite(value))
         return senet_fail(SENET_ERR_NUMERIC, "the loss is %g", value);
     memset(net->grads, 0, net->num_params * sizeof(float));
-    TRY(net_backward(net));
+    TRY(plan_backward(net));
     return net_replica_status(net);
 }
 

@@ -1,10 +1,10 @@
 /* A network as a list of layers over numbered activations (floor 4).
  *
  * Building a net (net_build.c) turns an architecture row and the SE options
- * into layers and a parameter table; running it (net_run.c: net_forward
- * and net_backward) walks the layer list with the ops. Every layer reads one
- * or two activations and writes one, so forward is a loop and backward the
- * same loop reversed, with gradients accumulated into shared inputs.
+ * into layers and a parameter table; plan_build.c compiles the layers into
+ * a plan of steps per mode (plan.h), which the forward, the backward
+ * (plan_run.c), the memory plans and the profiler run over. Every layer
+ * reads one or two activations and writes one.
  *
  * All trainable parameters live in one flat buffer (gradients and SGD
  * momentum mirror it); BN running statistics in a second; the
@@ -19,6 +19,7 @@
 #include "../ops/conv2d.h"
 #include "../ops/se.h"
 #include "arch.h"
+#include "plan.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -48,39 +49,34 @@ typedef struct layer {
     int in, in2, out;      /* activation ids; in2 only for ADD */
     int stage;
     int c_in, c_out;
-    /* conv / maxpool */
-    int kernel, stride, pad, groups;
-    /* parameter entries (-1 when absent): conv weight/bias, BN gamma/beta/mean/var/count,
-     * SE fc1 weight/bias and fc2 weight/bias, linear weight/bias */
-    int p[6];
+    int kernel, stride, pad, groups; /* conv; max pool: kernel and stride */
+    /* parameter-table entries (net->entries), -1 where absent; shapes as in the state dict */
+    int weight;                                       /* conv (C_out, C_in/groups, K, K); linear (K, C_in) */
+    int bias;                                         /* linear (K); conv: none in these nets */
+    int bn_gamma, bn_beta, running_mean, running_var; /* BN (C) each */
+    int num_batches_tracked;                          /* BN: an int64 counter */
+    int fc1_weight, fc1_bias;                         /* SE (hidden, C, 1, 1), (hidden) */
+    int fc2_weight, fc2_bias;                         /* SE (C, hidden, 1, 1), (C) */
     /* SE */
     int hidden;
     se_squeeze_kind squeeze;
     activation_kind gate;
     /* dropout */
     float drop_p;
-    /* per-run scratch kept from forward for backward (sized for the run's batch) */
-    real *saved_a, *saved_b, *saved_c;  /* BN: mean, inv_std; SE: z, h, s; dropout: mask */
-    int32_t *saved_idx;                 /* max pool / max squeeze arg-max */
-    /* inference plan (net_infer.c) */
-    real *packed;       /* weights permuted, BN-scaled and packed; NULL: no plan */
-    real *folded_bias;  /* (c_out) the folded BN shift, or NULL */
-    int fused;          /* inference: following layers this one also does (net_infer_fused) */
-    int train_fused;    /* training: following layers this one also does (net_train_fused) */
-    int train_start;    /* training: the layer whose group this one is in (itself when alone) */
 } layer;
 
-/* A layer's share of the time since profiling started. */
+/* The time a profile row has had since profiling started, kept by the
+ * layer its step starts at, so that a row's steps in either mode add up. */
 typedef struct layer_time {
-    double seconds[2]; /* forward, backward */
+    double seconds[2];     /* forward, backward */
     long calls[2];
-    int span;          /* layers after it that its last forward also did */
+    const step *last;      /* the step its last forward ran */
 } layer_time;
 
 typedef struct activation {
     int c, h, w;           /* per run: (N, h, w, c) */
     real *data, *grad;
-    int grad_start;        /* training: the backward step that first writes grad (net_memory.c) */
+    int grad_start;        /* training: the step whose backward first writes grad (net_memory.c) */
 } activation;
 
 struct senet_net {
@@ -92,6 +88,7 @@ struct senet_net {
     activation *acts;
     int num_acts, cap_acts;
     int input_act, logits_act;
+    plan eval_plan, train_plan; /* the layers compiled per mode (plan_build.c) */
 
     param_entry *entries;
     int num_entries, cap_entries;
@@ -114,7 +111,7 @@ struct senet_net {
     real **grad_pool; /* training: buffers the activation gradients share */
     int grad_pool_count;
 
-    layer_time *profile; /* (num_layers) once profiling has started (net_profile.c), else NULL */
+    layer_time *profile; /* (num_layers), by a step's first layer, once profiling has started (net_profile.c) */
     int profiling;       /* the passes add to profile */
 
     /* excitations (net_excite.c): with excite_on, the gates of every SE block
@@ -183,8 +180,11 @@ int net_save_weights(const senet_net *net, const char *path);
 int net_checkpoint_save(const senet_net *net, const char *path, const senet_checkpoint_info *info);
 int net_checkpoint_load(senet_net *net, const char *path, senet_checkpoint_info *info);
 
-/* Builds layers and parameter table from net->cfg (net_build.c). */
+/* Builds layers and parameter table from net->cfg (net_build.c), then the plans. */
 int net_build(senet_net *net);
+/* The parameter entry that names layer l: its first one (conv or linear
+ * weight, BN gamma, SE fc1 weight), -1 when it has none. */
+int net_layer_entry(const layer *l);
 
 
 /* Spatial size of every activation for an h x w input (hs, ws: num_acts each). */
@@ -198,15 +198,15 @@ void net_release_run(senet_net *net);
  * activations would pass 64 MB, then equal passes under it. */
 int net_images_per_pass(senet_net *net, int n, int h, int w);
 
-/* Activation memory plan: activations share buffers once their last reader
- * has run; in training what backward reads is kept to the end; in inference
- * those a fused layer skips get none (net_memory.c). counts[i]: elements
- * of activation i. */
+/* Activation memory plan over the mode's steps: activations share buffers
+ * once their last reader has run; in training what backward reads is kept
+ * to the end; the outputs inside a fused step get none (net_memory.c).
+ * counts[i]: elements of activation i. */
 int net_plan_activation_memory(senet_net *net, const size_t *counts, int training, size_t *dry_total);
 
 /* Training memory plan for the activation gradients: the gradient of an
- * activation lives from the backward step of its last reader (which zeroes
- * it: gradients accumulate) to that of the layer that wrote it, and
+ * activation lives from the backward of its last reading step (which zeroes
+ * it: gradients accumulate) to that of the step that wrote it, and
  * gradients whose lives do not overlap share a buffer. */
 int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_total);
 
@@ -217,25 +217,14 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_t
  * them and kill the process when it touched them). */
 int net_check_memory(senet_net *net, const size_t *counts, int n, int h, int w, int training);
 
-/* The inference plan: built on the first eval-mode forward, marked stale by
- * anything that may change parameters or BN statistics (net_infer.c). */
+/* The eval plan's packed weights: built on the first eval-mode forward,
+ * marked stale by anything that may change parameters or BN statistics
+ * (net_infer.c). */
 int net_infer_prepare(senet_net *net);
 /* SENET_ERR_STATE naming `what` when the net is frozen (its raw weights released). */
 int net_check_not_frozen(const senet_net *net, const char *what);
 /* The weights are being written anew (load, init): the net is no longer frozen. */
 void net_weights_replaced(senet_net *net);
-/* Layers after conv layer i that its inference product also does (0, 1 or 2). */
-int net_infer_fused(const senet_net *net, int i);
-/* Layers after layer i that training does with it (0, 1 or 2): a batch
- * norm's ReLU; an SE block's residual add (its scale applied inside the
- * add) and the ReLU after that; an add's ReLU. The forward writes only the
- * group's last output, and the backward masks that output's gradient
- * (where a ReLU ends the group) as it reads it, so the outputs inside the
- * group and their gradients are never stored. 0 for a layer inside a group. */
-int net_train_fused(const senet_net *net, int i);
-/* Decides that once per net, after it is built (the graph does not change;
- * the question is asked for every layer of every step). */
-void net_mark_train_fused(senet_net *net);
 void net_infer_invalidate(senet_net *net);
 void net_infer_free(senet_net *net);
 
@@ -247,10 +236,10 @@ conv2d_shape net_conv_shape(const layer *l, int n, int h, int w);
 uint64_t net_layer_macs(const layer *l, int out_h, int out_w);
 
 /* Profiling (net_profile.c): the time now when profiling is on, else 0;
- * then net_profile_add charges the time since `started` to layer i (pass 0
- * forward, 1 backward), which also did the `span` layers after it. */
+ * then net_profile_add charges the time since `started` to step s (pass 0
+ * forward, 1 backward). */
 double net_profile_clock(const senet_net *net);
-void net_profile_add(senet_net *net, int i, int pass, int span, double started);
+void net_profile_add(senet_net *net, const step *s, int pass, double started);
 
 /* Excitation capture (net_excite.c): sized for n images before a forward
  * (a no-op when capture is off), then each pass's gates copied in at image
@@ -272,13 +261,8 @@ int net_freeze_stages(senet_net *net, unsigned stages);
 int net_entry_is_classifier(const param_entry *e);
 /* The layer or parameter of STAGE (0 stem, 1..4, 5 head) is frozen. */
 int net_stage_frozen(const senet_net *net, int stage);
-/* Whether eval mode runs SE layer l as identity (senet_net_set_se_off). */
-int net_se_is_off(const senet_net *net, const layer *l);
-
-/* Forward from net->acts[input_act] (N, H, W, 3) to logits (N, K). */
-int net_forward(senet_net *net, int training);
-/* Backward from acts[logits_act].grad; parameter gradients accumulate into net->grads. */
-int net_backward(senet_net *net);
+/* Whether eval mode runs the SE block of `stage` as identity (senet_net_set_se_off). */
+int net_se_is_off(const senet_net *net, int stage);
 
 /* The sync-BN hook for batch norm in training, or NULL (net_replicas.c). */
 bn_sync *net_bn_sync(senet_net *net);

@@ -1,7 +1,8 @@
 /* Building a network from its architecture row and SE options: the layer
  * list and the parameter table, named exactly as the PyTorch state_dict of
  * the published models (Cadene's senet.py for the ImageNet nets; the CIFAR
- * nets follow the same scheme, see README "Weights"). */
+ * nets follow the same scheme, see README "Weights"); then its plans
+ * (plan_build.c). */
 #include "net.h"
 
 #include "../kernels/gemm.h"
@@ -86,9 +87,21 @@ static layer blank_layer(layer_kind kind, int in)
     l.kind = kind;
     l.in = in;
     l.in2 = -1;
-    for (int i = 0; i < 6; i++)
-        l.p[i] = -1;
+    l.weight = l.bias = -1;
+    l.bn_gamma = l.bn_beta = l.running_mean = l.running_var = l.num_batches_tracked = -1;
+    l.fc1_weight = l.fc1_bias = l.fc2_weight = l.fc2_bias = -1;
     return l;
+}
+
+int net_layer_entry(const layer *l)
+{
+    switch (l->kind) {
+    case LAYER_CONV:
+    case LAYER_LINEAR: return l->weight;
+    case LAYER_BN: return l->bn_gamma;
+    case LAYER_SE: return l->fc1_weight;
+    default: return -1;
+    }
 }
 
 static int conv(builder *b, const char *name, int in, int c_out, int kernel, int stride, int pad, int groups)
@@ -99,7 +112,7 @@ static int conv(builder *b, const char *name, int in, int c_out, int kernel, int
     int c_in = b->net->acts[in].c;
     l.kernel = kernel, l.stride = stride, l.pad = pad, l.groups = groups;
     int64_t shape[4] = {c_out, c_in / groups, kernel, kernel};
-    l.p[0] = add_entry(b, name, "weight", 4, shape, STORE_PARAM);
+    l.weight = add_entry(b, name, "weight", 4, shape, STORE_PARAM);
     return push_layer(b, &l, c_out);
 }
 
@@ -109,11 +122,11 @@ static int batchnorm(builder *b, const char *name, int in)
         return -1;
     layer l = blank_layer(LAYER_BN, in);
     int64_t c = b->net->acts[in].c;
-    l.p[0] = add_entry(b, name, "weight", 1, &c, STORE_PARAM);
-    l.p[1] = add_entry(b, name, "bias", 1, &c, STORE_PARAM);
-    l.p[2] = add_entry(b, name, "running_mean", 1, &c, STORE_BUFFER);
-    l.p[3] = add_entry(b, name, "running_var", 1, &c, STORE_BUFFER);
-    l.p[4] = add_entry(b, name, "num_batches_tracked", 0, NULL, STORE_COUNTER);
+    l.bn_gamma = add_entry(b, name, "weight", 1, &c, STORE_PARAM);
+    l.bn_beta = add_entry(b, name, "bias", 1, &c, STORE_PARAM);
+    l.running_mean = add_entry(b, name, "running_mean", 1, &c, STORE_BUFFER);
+    l.running_var = add_entry(b, name, "running_var", 1, &c, STORE_BUFFER);
+    l.num_batches_tracked = add_entry(b, name, "num_batches_tracked", 0, NULL, STORE_COUNTER);
     return push_layer(b, &l, (int)c);
 }
 
@@ -168,13 +181,13 @@ static int se_module(builder *b, const char *prefix, int in)
     char name[80];
     int64_t w1[4] = {l.hidden, c, 1, 1}, w2[4] = {c, l.hidden, 1, 1}, b1 = l.hidden, b2 = c;
     snprintf(name, sizeof name, "%s.se_module.fc1", prefix);
-    l.p[0] = add_entry(b, name, "weight", 4, w1, STORE_PARAM);
+    l.fc1_weight = add_entry(b, name, "weight", 4, w1, STORE_PARAM);
     if (o->bias)
-        l.p[1] = add_entry(b, name, "bias", 1, &b1, STORE_PARAM);
+        l.fc1_bias = add_entry(b, name, "bias", 1, &b1, STORE_PARAM);
     snprintf(name, sizeof name, "%s.se_module.fc2", prefix);
-    l.p[2] = add_entry(b, name, "weight", 4, w2, STORE_PARAM);
+    l.fc2_weight = add_entry(b, name, "weight", 4, w2, STORE_PARAM);
     if (o->bias)
-        l.p[3] = add_entry(b, name, "bias", 1, &b2, STORE_PARAM);
+        l.fc2_bias = add_entry(b, name, "bias", 1, &b2, STORE_PARAM);
     return push_layer(b, &l, c);
 }
 
@@ -302,8 +315,8 @@ static int head(builder *b, int x)
         return -1;
     layer fc = blank_layer(LAYER_LINEAR, x);
     int64_t w[2] = {net->cfg.num_classes, net->acts[x].c}, bias = net->cfg.num_classes;
-    fc.p[0] = add_entry(b, "last_linear", "weight", 2, w, STORE_PARAM);
-    fc.p[1] = add_entry(b, "last_linear", "bias", 1, &bias, STORE_PARAM);
+    fc.weight = add_entry(b, "last_linear", "weight", 2, w, STORE_PARAM);
+    fc.bias = add_entry(b, "last_linear", "bias", 1, &bias, STORE_PARAM);
     return push_layer(b, &fc, net->cfg.num_classes);
 }
 
@@ -336,7 +349,5 @@ int net_build(senet_net *net)
     }
     b.stage = 5;
     net->logits_act = head(&b, x);
-    if (b.status == SENET_OK)
-        net_mark_train_fused(net);
-    return b.status;
+    return b.status == SENET_OK ? plan_build(net) : b.status;
 }

@@ -1,8 +1,8 @@
 /* The excitations of a net's SE blocks (TPAMI section 7): which blocks
  * there are, the gate values s (N, C) of the last eval-mode forward when
  * capture is on, and SE blocks switched to identity by stage for the
- * ablation that follows from them. The forward walk leaves each SE layer's
- * gates in its saved_c buffer for the images of one pass; senet_net_forward
+ * ablation that follows from them. The eval plan's SE steps leave their
+ * gates in their scratch (se.s) for the images of one pass; senet_net_forward
  * copies them here pass by pass (net_excite_record), so a call that runs
  * in several passes keeps every image's. The public calls, with their
  * argument checks and the net's in-use flag, are in net_calls.c. */
@@ -40,7 +40,7 @@ int net_se_block(const senet_net *net, int index, senet_se_block *info)
     const layer *l = &net->layers[i];
     memset(info, 0, sizeof *info);
     /* "layer3.2.se_module.fc1.weight" -> "layer3.2.se_module", block 2 */
-    snprintf(info->name, sizeof info->name, "%s", net->entries[l->p[0]].name);
+    snprintf(info->name, sizeof info->name, "%s", net->entries[l->fc1_weight].name);
     char *end = strstr(info->name, ".fc1.");
     if (end)
         *end = 0;
@@ -116,12 +116,13 @@ void net_excite_record(senet_net *net, int first, int count)
 {
     if (!net->excite_on)
         return;
-    for (int k = 0, i = 0; i < net->num_layers; i++) {
-        const layer *l = &net->layers[i];
-        if (l->kind != LAYER_SE)
+    const plan *p = &net->eval_plan;
+    for (int k = 0, i = 0; i < p->num_steps; i++) {
+        const step *s = &p->steps[i];
+        if (s->op->kind != LAYER_SE)
             continue;
-        size_t c = (size_t)l->c_in;
-        memcpy(net->excite[k++] + (size_t)first * c, l->saved_c, (size_t)count * c * sizeof(float));
+        size_t c = (size_t)s->op->c_in;
+        memcpy(net->excite[k++] + (size_t)first * c, s->scratch.se.s, (size_t)count * c * sizeof(float));
     }
 }
 
@@ -160,4 +161,4 @@ int net_set_se_off(senet_net *net, unsigned stages)
     return SENET_OK;
 }
 
-int net_se_is_off(const senet_net *net, const layer *l) { return l->stage >= 1 && (net->se_off >> (l->stage - 1) & 1); }
+int net_se_is_off(const senet_net *net, int stage) { return stage >= 1 && (net->se_off >> (stage - 1) & 1); }

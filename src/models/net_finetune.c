@@ -1,5 +1,5 @@
 /* Fine-tuning: freezing a leading run of the net's stages (the stem, then
- * layer1, layer2, ...). The forward and backward walks (net_run.c) and the
+ * layer1, layer2, ...). The forward and backward (plan_run.c) and the
  * SGD step (train/sgd.c) ask net_stage_frozen; this file keeps the state
  * consistent: which stages, the first layer that trains and the activation
  * at the boundary, whose gradient no one needs. */

@@ -1,13 +1,14 @@
-/* Memory plans. Inference needs an activation only from the layer that
- * writes it to the last layer that reads it. Walking the layers in order,
- * each output takes the smallest free buffer that is large enough (else a
- * free one grown, else a new one; buffers are allocated once the plan is
- * whole), and a buffer returns to the free list after its last reader, so a
- * ResNet runs in a few buffers the size of its largest activations.
- * Training keeps what backward reads to the end; the rest is shared the
- * same way, the outputs inside a fused group (a BN output that its ReLU
- * overwrites in the same pass, an SE output scaled inside the residual add,
- * a sum before its ReLU) get no buffer, and the activation gradients share
+/* Memory plans over the mode's steps (plan.h). Inference needs an
+ * activation only from the step that writes it to the last step that reads
+ * it. Walking the steps in order, each output takes the smallest free
+ * buffer that is large enough (else a free one grown, else a new one;
+ * buffers are allocated once the plan is whole), and a buffer returns to
+ * the free list after its last reader, so a ResNet runs in a few buffers
+ * the size of its largest activations. Training keeps what backward reads
+ * to the end; the rest is shared the same way. A step writes only its last
+ * layer's output, so the outputs inside a fused step (a BN output that its
+ * ReLU overwrites in the same pass, an SE output scaled inside the residual
+ * add, a sum before its ReLU) get no buffer; the activation gradients share
  * buffers in backward order. */
 #include "net.h"
 
@@ -74,40 +75,21 @@ static int plan_failed(senet_net *net, buffer *bufs, int n_bufs, void *more)
                       net->run_n);
 }
 
-/* Whether backward reads this activation's values: the input of a
- * convolution, batch norm, SE or linear layer, or the output of a ReLU. */
-static int read_by_backward(const senet_net *net, int act)
-{
-    for (int i = 0; i < net->num_layers; i++) {
-        const layer *l = &net->layers[i];
-        if (l->in == act && (l->kind == LAYER_CONV || l->kind == LAYER_BN || l->kind == LAYER_SE ||
-                             l->kind == LAYER_LINEAR))
-            return 1;
-        if (l->out == act && l->kind == LAYER_RELU)
-            return 1;
-    }
-    return 0;
-}
-
-/* Inference: layer i with the `fused` layers after it is elementwise (an
- * SE scale inside the residual add, an add), so its output may overwrite an
- * input that nothing reads afterwards: the block's output takes the buffer
- * of its last convolution's output, and a bottleneck needs two buffers of
- * the block's width instead of three. That input's buffer, else -1. */
-static int reusable_input(const senet_net *net, int i, int fused, const int *last_use, const int *owner,
+/* Inference: a step that is elementwise (an SE scale inside the residual
+ * add, an add) may write its output over an input that nothing reads
+ * afterwards: the block's output takes the buffer of its last
+ * convolution's output, and a bottleneck needs two buffers of the block's
+ * width instead of three. That input's buffer, else -1. */
+static int reusable_input(const senet_net *net, const step *st, int i, const int *last_use, const int *owner,
                           const buffer *bufs, size_t need)
 {
-    const layer *l = &net->layers[i];
-    if (!(l->kind == LAYER_ADD || (l->kind == LAYER_SE && fused > 0)))
+    if (!step_kind_info(st->kind)->over_input)
         return -1;
-    for (int f = 0; f <= fused; f++) {
-        const layer *m = &net->layers[i + f];
-        int reads[2] = {m->in, m->kind == LAYER_ADD ? m->in2 : -1};
-        for (int r = 0; r < 2; r++)
-            if (reads[r] >= 0 && reads[r] != net->input_act && last_use[reads[r]] <= i + fused &&
-                owner[reads[r]] >= 0 && bufs[owner[reads[r]]].count >= need)
-                return owner[reads[r]];
-    }
+    int reads[2] = {st->in, st->residual};
+    for (int r = 0; r < 2; r++)
+        if (reads[r] >= 0 && reads[r] != net->input_act && last_use[reads[r]] <= i && owner[reads[r]] >= 0 &&
+            bufs[owner[reads[r]]].count >= need)
+            return owner[reads[r]];
     return -1;
 }
 
@@ -133,10 +115,31 @@ static size_t buffers_total(const buffer *bufs, int n_bufs)
     return total;
 }
 
+/* The end of a plan: a dry run's total, or the buffers allocated and
+ * handed to the activations (their data, or with `grads` their
+ * gradients). Frees bufs and work (the planner's arrays, owner among them). */
+static int finish_plan(senet_net *net, buffer *bufs, int n_bufs, const int *owner, int *work, int grads,
+                       size_t *dry_total)
+{
+    if (dry_total) {
+        *dry_total = buffers_total(bufs, n_bufs);
+    } else {
+        if (allocate_buffers(bufs, n_bufs) != 0 ||
+            keep_buffers(bufs, n_bufs, grads ? &net->grad_pool : &net->pool,
+                         grads ? &net->grad_pool_count : &net->pool_count) != 0)
+            return plan_failed(net, bufs, n_bufs, work);
+        for (int a = 0; a < net->num_acts; a++)
+            *(grads ? &net->acts[a].grad : &net->acts[a].data) = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
+    }
+    free(bufs);
+    free(work);
+    return SENET_OK;
+}
+
 int net_plan_activation_memory(senet_net *net, const size_t *counts, int training, size_t *dry_total)
 {
-    int dry = dry_total != NULL;
-    int n_acts = net->num_acts;
+    const plan *pl = net_plan(net, training);
+    int n_acts = net->num_acts, end = pl->num_steps;
     int *last_use = malloc((size_t)n_acts * 2 * sizeof(int));
     buffer *bufs = calloc((size_t)n_acts, sizeof(buffer));
     if (!last_use || !bufs) {
@@ -147,60 +150,47 @@ int net_plan_activation_memory(senet_net *net, const size_t *counts, int trainin
     int *owner = last_use + n_acts;
     for (int a = 0; a < n_acts; a++)
         last_use[a] = -1, owner[a] = -1;
-    for (int i = 0; i < net->num_layers; i++) {
-        const layer *l = &net->layers[i];
-        last_use[l->in] = i > last_use[l->in] ? i : last_use[l->in];
-        if (l->kind == LAYER_ADD)
-            last_use[l->in2] = i > last_use[l->in2] ? i : last_use[l->in2];
+    for (int i = 0; i < end; i++) {
+        const step *st = &pl->steps[i];
+        last_use[st->in] = i;
+        if (st->residual >= 0)
+            last_use[st->residual] = i;
     }
-    last_use[net->logits_act] = net->num_layers; /* read by the caller */
-    if (training) /* what backward reads lives to the end */
-        for (int a = 0; a < n_acts; a++)
-            if (read_by_backward(net, a))
-                last_use[a] = net->num_layers;
+    last_use[net->logits_act] = end; /* read by the caller */
+    for (int i = 0; training && i < end; i++) { /* what backward reads lives to the end */
+        const step *st = &pl->steps[i];
+        const step_info *info = step_kind_info(st->kind);
+        if (info->keeps_input)
+            last_use[st->in] = end;
+        if (info->keeps_output)
+            last_use[st->out] = end;
+    }
     int n_bufs = 0;
     owner[net->input_act] = take_buffer(bufs, &n_bufs, counts[net->input_act], 0);
-    for (int i = 0; i < net->num_layers; i++) {
-        /* A fused group writes only its last output; those it computes past get no buffer. */
-        int fused = training ? net_train_fused(net, i) : net_infer_fused(net, i);
-        int out = net->layers[i + fused].out;
-        int b = training ? -1 : reusable_input(net, i, fused, last_use, owner, bufs, counts[out]);
+    for (int i = 0; i < end; i++) {
+        const step *st = &pl->steps[i];
+        int out = st->out;
+        int b = training ? -1 : reusable_input(net, st, i, last_use, owner, bufs, counts[out]);
         /* What lives to the end takes a buffer of its size: in a larger one the
          * rest would be lost to the short-lived activations for good. */
         if (b < 0)
-            b = take_buffer(bufs, &n_bufs, counts[out], last_use[out] >= net->num_layers);
+            b = take_buffer(bufs, &n_bufs, counts[out], last_use[out] >= end);
         owner[out] = b;
         /* Inputs whose last reader this was give their buffer back (after the
-         * output took one, so that only an elementwise layer writes over its
+         * output took one, so that only an elementwise step writes over its
          * own input). */
-        for (int f = 0; f <= fused; f++) {
-            const layer *l = &net->layers[i + f];
-            int reads[2] = {l->in, l->kind == LAYER_ADD ? l->in2 : -1};
-            for (int r = 0; r < 2; r++)
-                if (reads[r] >= 0 && last_use[reads[r]] <= i + fused && owner[reads[r]] >= 0 && owner[reads[r]] != b)
-                    bufs[owner[reads[r]]].free = 1;
-        }
-        i += fused;
+        int reads[2] = {st->in, st->residual};
+        for (int r = 0; r < 2; r++)
+            if (reads[r] >= 0 && last_use[reads[r]] <= i && owner[reads[r]] >= 0 && owner[reads[r]] != b)
+                bufs[owner[reads[r]]].free = 1;
     }
-    if (dry) {
-        *dry_total = buffers_total(bufs, n_bufs);
-        free(bufs);
-        free(last_use);
-        return SENET_OK;
-    }
-    if (allocate_buffers(bufs, n_bufs) != 0 || keep_buffers(bufs, n_bufs, &net->pool, &net->pool_count) != 0)
-        return plan_failed(net, bufs, n_bufs, last_use);
-    for (int a = 0; a < n_acts; a++)
-        net->acts[a].data = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
-    free(bufs);
-    free(last_use);
-    return SENET_OK;
+    return finish_plan(net, bufs, n_bufs, owner, last_use, 0, dry_total);
 }
 
 int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_total)
 {
-    int dry = dry_total != NULL;
-    int n_acts = net->num_acts, n_layers = net->num_layers;
+    const plan *pl = &net->train_plan;
+    int n_acts = net->num_acts, end = pl->num_steps;
     int *producer = malloc((size_t)n_acts * 2 * sizeof(int));
     buffer *bufs = calloc((size_t)n_acts, sizeof(buffer));
     if (!producer || !bufs) {
@@ -209,52 +199,33 @@ int net_plan_gradient_memory(senet_net *net, const size_t *counts, size_t *dry_t
         return senet_fail(SENET_ERR_NOMEM, "out of memory");
     }
     int *owner = producer + n_acts;
+    /* the outputs inside a fused step are no step's operand: no gradient stored */
     for (int a = 0; a < n_acts; a++)
         producer[a] = -1, owner[a] = -1, net->acts[a].grad_start = -1;
-    for (int i = 0; i < n_layers; i++) {
-        const layer *l = &net->layers[i];
-        producer[l->out] = i;
-        net->acts[l->in].grad_start = i;
-        if (l->kind == LAYER_ADD)
-            net->acts[l->in2].grad_start = i;
+    for (int i = 0; i < end; i++) {
+        const step *st = &pl->steps[i];
+        producer[st->out] = i;
+        net->acts[st->in].grad_start = i;
+        if (st->residual >= 0)
+            net->acts[st->residual].grad_start = i;
     }
-    net->acts[net->logits_act].grad_start = n_layers; /* the loss writes it first */
+    net->acts[net->logits_act].grad_start = end; /* the loss writes it first */
     for (int a = 0; a < n_acts; a++)
         if (net->acts[a].grad_start < 0 && producer[a] >= 0)
-            net->acts[a].grad_start = producer[a]; /* read by no layer: zeroes only */
-    for (int i = 0; i < n_layers; i++) /* the outputs inside a fused group: no gradient stored */
-        for (int j = i; j < i + net_train_fused(net, i); j++)
-            net->acts[net->layers[j].out].grad_start = -1;
+            net->acts[a].grad_start = producer[a]; /* read by no step: zeroes only */
     int n_bufs = 0;
-    /* Backward time runs from n_layers (the loss) down to 0. */
-    for (int t = n_layers; t >= 0; t--) {
+    /* Backward time runs from `end` (the loss) down to step 0. */
+    for (int t = end; t >= 0; t--) {
         for (int a = 0; a < n_acts; a++) {
             if (net->acts[a].grad_start != t || a == net->input_act)
                 continue;
             owner[a] = take_buffer(bufs, &n_bufs, counts[a], 0);
         }
-        /* After layer t's backward its output's gradient is spent; a fused
-         * group's output gradient after the backward of the group, which
-         * its first layer does. */
-        if (t < n_layers && net->layers[t].train_start == t) {
-            int out = net->layers[t + net_train_fused(net, t)].out;
-            if (owner[out] >= 0)
-                bufs[owner[out]].free = 1;
-        }
+        /* after step t's backward its output's gradient is spent */
+        if (t < end && owner[pl->steps[t].out] >= 0)
+            bufs[owner[pl->steps[t].out]].free = 1;
     }
-    if (dry) {
-        *dry_total = buffers_total(bufs, n_bufs);
-        free(bufs);
-        free(producer);
-        return SENET_OK;
-    }
-    if (allocate_buffers(bufs, n_bufs) != 0 || keep_buffers(bufs, n_bufs, &net->grad_pool, &net->grad_pool_count) != 0)
-        return plan_failed(net, bufs, n_bufs, producer);
-    for (int a = 0; a < n_acts; a++)
-        net->acts[a].grad = owner[a] >= 0 ? bufs[owner[a]].data : NULL;
-    free(bufs);
-    free(producer);
-    return SENET_OK;
+    return finish_plan(net, bufs, n_bufs, owner, producer, 1, dry_total);
 }
 
 /* Linux overcommits: allocations far beyond the machine's memory succeed and
