@@ -321,6 +321,109 @@ static int64_t global_batch_size(const run *r, int64_t b)
     return left < r->o->batch ? left : r->o->batch;
 }
 
+/* The metadata key of an epoch-end checkpoint whose evaluation had not
+ * finished when it was written: the epoch's training figures as JSON. */
+#define PENDING_KEY "pending_evaluation"
+
+/* What an epoch's training measured, for its log line. */
+typedef struct epoch_figures {
+    int64_t epoch; /* epochs done, this one included */
+    double train_loss, train_top1, seconds;
+    int64_t images;
+} epoch_figures;
+
+/* The end of an epoch after its checkpoint: the evaluation (when due), the
+ * best weights, then the log's epoch line (so a run stopped between them
+ * evaluates again on resume: its log has no line for the epoch). */
+static int finish_epoch(run *r, const epoch_figures *f, int64_t step)
+{
+    const train_options *o = r->o;
+    int do_eval = r->test_loader && (f->epoch % o->eval_every == 0 || f->epoch == o->epochs);
+    eval_result ev = {0};
+    int status;
+    if (do_eval && ((status = parallel_share_buffers(&r->par, r->net)) ||
+                    (status = evaluate(r->net, r->test_loader, r->cfg->num_classes, &ev)))) {
+        cli_error("train", "evaluation failed", status);
+        return status;
+    }
+    if (r->par.rank != 0) {
+        eval_result_free(&ev);
+        return SENET_OK;
+    }
+    int best = do_eval && ev.top1 > r->best_top1;
+    if (best && (status = save_best(r, f->epoch, ev.top1))) {
+        cli_error("train", "cannot write the best weights", status);
+        eval_result_free(&ev);
+        return status;
+    }
+    fprintf(r->log, "{\"type\": \"epoch\", \"epoch\": %lld, \"step\": %lld, \"train_loss\": %.6f, \"train_top1\": %.4f",
+            (long long)f->epoch, (long long)step, f->train_loss, f->train_top1);
+    if (do_eval)
+        fprintf(r->log, ", \"test_loss\": %.6f, \"test_top1\": %.4f, \"test_top5\": %.4f", ev.loss, ev.top1, ev.top5);
+    fprintf(r->log, ", \"seconds\": %.2f}\n", f->seconds);
+    fflush(r->log);
+    fprintf(stderr, "epoch %lld/%ld: train loss %.4f top-1 %.2f%%", (long long)f->epoch, o->epochs, f->train_loss,
+            f->train_top1);
+    if (do_eval)
+        fprintf(stderr, " | %s loss %.4f top-1 %.2f%% top-5 %.2f%%", o->data.val_split > 0 ? "val" : "test", ev.loss,
+                ev.top1, ev.top5);
+    fprintf(stderr, " | %.0f s, %.0f img/s%s\n", f->seconds, f->seconds > 0 ? f->images / f->seconds : 0,
+            best ? " | best so far" : "");
+    eval_result_free(&ev);
+    return SENET_OK;
+}
+
+/* Whether LOG holds the epoch line of EPOCH (epochs done). */
+static int log_has_epoch(const char *log, int64_t epoch)
+{
+    FILE *f = fopen(log, "r");
+    if (!f)
+        return 0;
+    char want[64], line[1024];
+    snprintf(want, sizeof want, "{\"type\": \"epoch\", \"epoch\": %lld,", (long long)epoch);
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f))
+        found = strncmp(line, want, strlen(want)) == 0;
+    fclose(f);
+    return found;
+}
+
+/* A resume from an epoch-end checkpoint whose evaluation never finished (the
+ * run was stopped while it evaluated): the evaluation, best weights and
+ * log line that run would have written, before training goes on. Rank 0
+ * reads the log; every rank evaluates. */
+static int finish_pending_epoch(run *r, int64_t epoch, int64_t batch, int64_t step)
+{
+    char json[256];
+    size_t length;
+    epoch_figures f = {0};
+    int64_t due = 0;
+    if (batch == 0 && senet_model_metadata(r->o->resume, PENDING_KEY, json, sizeof json, &length) == SENET_OK) {
+        long long e = 0, images = 0;
+        const char *at;
+        if ((at = strstr(json, "\"epoch\": ")))
+            e = strtoll(at + 9, NULL, 10);
+        if ((at = strstr(json, "\"train_loss\": ")))
+            f.train_loss = strtod(at + 14, NULL);
+        if ((at = strstr(json, "\"train_top1\": ")))
+            f.train_top1 = strtod(at + 14, NULL);
+        if ((at = strstr(json, "\"seconds\": ")))
+            f.seconds = strtod(at + 11, NULL);
+        if ((at = strstr(json, "\"images\": ")))
+            images = strtoll(at + 10, NULL, 10);
+        f.epoch = e, f.images = images;
+        due = e == epoch && epoch > 0 && r->par.rank == 0 && !log_has_epoch(r->log_path, epoch);
+    }
+    senet_net_set_metadata(r->net, PENDING_KEY, NULL); /* the loaded checkpoint's, not the run's */
+    int status = dist_sum_i64(&due, 1);
+    if (status || !due)
+        return status;
+    if (r->par.rank == 0)
+        fprintf(stderr, "senet train: epoch %lld was not evaluated before the run stopped: evaluating it now\n",
+                (long long)epoch);
+    return finish_epoch(r, &f, step);
+}
+
 static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, int *stopped)
 {
     const train_options *o = r->o;
@@ -399,46 +502,22 @@ static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, 
         return status;
     double train_loss = seen ? loss_sum / seen : 0, train_top1 = seen ? 100.0 * hits / seen : 0;
     double seconds = now_seconds() - started;
-    /* the epoch's checkpoint before its evaluation: a run stopped while it evaluates loses no training */
+    /* The epoch's checkpoint before its evaluation, so a run stopped while it
+     * evaluates loses no training; it carries the epoch's training figures,
+     * for a resume to finish the evaluation (pending_evaluation). */
+    epoch_figures fig = {epoch + 1, train_loss, train_top1, seconds, seen};
+    char pending[256];
+    snprintf(pending, sizeof pending, "{\"epoch\": %lld, \"train_loss\": %.17g, \"train_top1\": %.17g, "
+             "\"seconds\": %.17g, \"images\": %lld}", (long long)fig.epoch, fig.train_loss, fig.train_top1,
+             fig.seconds, (long long)fig.images);
     if (r->log)
         fflush(r->log);
-    if ((status = save_checkpoint(r, epoch + 1, 0, *step)))
+    if ((status = senet_net_set_metadata(r->net, PENDING_KEY, pending)) ||
+        (status = save_checkpoint(r, epoch + 1, 0, *step)))
         return status;
-    int do_eval = r->test_loader && ((epoch + 1) % o->eval_every == 0 || epoch + 1 == o->epochs);
-    eval_result ev = {0};
-    if (do_eval && ((status = parallel_share_buffers(&r->par, r->net)) ||
-                    (status = evaluate(r->net, r->test_loader, r->cfg->num_classes, &ev)))) {
-        cli_error("train", "evaluation failed", status);
-        return status;
-    }
-    if (r->par.rank != 0) {
-        eval_result_free(&ev);
-        return SENET_OK;
-    }
-    fprintf(r->log, "{\"type\": \"epoch\", \"epoch\": %lld, \"step\": %lld, \"train_loss\": %.6f, \"train_top1\": %.4f",
-            (long long)epoch + 1, (long long)*step, train_loss, train_top1);
-    if (do_eval)
-        fprintf(r->log, ", \"test_loss\": %.6f, \"test_top1\": %.4f, \"test_top5\": %.4f", ev.loss, ev.top1, ev.top5);
-    fprintf(r->log, ", \"seconds\": %.2f}\n", seconds);
-    fflush(r->log);
-    fprintf(stderr, "epoch %lld/%ld: train loss %.4f top-1 %.2f%%", (long long)epoch + 1, o->epochs, train_loss,
-            train_top1);
-    if (do_eval)
-        fprintf(stderr, " | %s loss %.4f top-1 %.2f%% top-5 %.2f%%", o->data.val_split > 0 ? "val" : "test", ev.loss,
-                ev.top1, ev.top5);
-    fprintf(stderr, " | %.0f s, %.0f img/s", seconds, seconds > 0 ? seen / seconds : 0);
-    if (do_eval && ev.top1 > r->best_top1) {
-        fprintf(stderr, " | best so far");
-        if ((status = save_best(r, epoch + 1, ev.top1))) {
-            fprintf(stderr, "\n");
-            cli_error("train", "cannot write the best weights", status);
-            eval_result_free(&ev);
-            return status;
-        }
-    }
-    fprintf(stderr, "\n");
-    eval_result_free(&ev);
-    return SENET_OK;
+    status = finish_epoch(r, &fig, *step);
+    senet_net_set_metadata(r->net, PENDING_KEY, NULL);
+    return status;
 }
 
 static int open_data(run *r, senet_config *cfg, const char *num_classes_given)
@@ -816,6 +895,8 @@ int cmd_train(int argc, char **argv)
         r.bar.tty = 0; /* under mpirun a rank's stderr may be a terminal too: only rank 0 draws */
     int64_t first_step = step;
     int stopped = 0;
+    if (o.resume && finish_pending_epoch(&r, epoch, batch, step))
+        goto done;
     for (; epoch < o.epochs && !stopped; epoch++, batch = 0)
         if (run_epoch(&r, epoch, batch, &step, &stopped))
             goto done;

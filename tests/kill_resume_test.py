@@ -4,7 +4,8 @@
 senet train is killed N times (default 20), each time in a fresh run: at a
 random moment (stratified over the run's length), while it writes a
 checkpoint (its temporary file exists), or while it evaluates (just after
-the last batch of an epoch is reported). Every time, the checkpoint left on
+the last batch of an epoch is reported and its checkpoint written; the
+resume must then finish that epoch's evaluation). Every time, the checkpoint left on
 disk must load and the run resumed from it must end with final weights and
 best weights (best.safetensors) byte-identical to those of an uninterrupted
 run (same seed, one thread).
@@ -58,8 +59,13 @@ def kill_in_checkpoint_write(p, out, delay):
         time.sleep(0.0002)
 
 def kill_in_eval(p, out, epoch, lines):
+    """After the epoch's last batch and its checkpoint, while it evaluates."""
     mark = "epoch %d/2  step %d  batch 8/8" % (epoch, 8 * epoch)
     while p.poll() is None and not any(l.startswith(mark) for l in lines):
+        time.sleep(0.0002)
+    checkpoint = os.path.join(out, "checkpoint.safetensors")
+    before = os.stat(checkpoint).st_mtime_ns if os.path.exists(checkpoint) else 0
+    while p.poll() is None and (not os.path.exists(checkpoint) or os.stat(checkpoint).st_mtime_ns == before):
         time.sleep(0.0002)
 
 count = extract()
@@ -117,6 +123,10 @@ for i in range(kills):
     # the tensors, byte for byte (the metadata names each run's own command and folder)
     ok = r.returncode == 0 and all(same_tensors(os.path.join(straight, name), os.path.join(out, name))
                                    for name in ("final.safetensors", "best.safetensors"))
+    if kind == "eval" and not finished:
+        # killed after the epoch's checkpoint, before its evaluation ended:
+        # the resume must finish that evaluation (its log line, its best)
+        ok = ok and "was not evaluated before the run stopped" in r.stderr
     print("%s kill %2d (%s): %s" % ("ok  " if ok else "FAIL", i + 1, kind, moment))
     if not ok:
         failures.append(i + 1)
