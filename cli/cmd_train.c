@@ -512,12 +512,11 @@ static int run_epoch(run *r, int64_t epoch, int64_t first_batch, int64_t *step, 
              fig.seconds, (long long)fig.images);
     if (r->log)
         fflush(r->log);
-    if ((status = senet_net_set_metadata(r->net, PENDING_KEY, pending)) ||
-        (status = save_checkpoint(r, epoch + 1, 0, *step)))
+    if ((status = senet_net_set_metadata(r->net, PENDING_KEY, pending)))
         return status;
-    status = finish_epoch(r, &fig, *step);
-    senet_net_set_metadata(r->net, PENDING_KEY, NULL);
-    return status;
+    status = save_checkpoint(r, epoch + 1, 0, *step);
+    senet_net_set_metadata(r->net, PENDING_KEY, NULL); /* the checkpoint's alone, not the best or final file's */
+    return status ? status : finish_epoch(r, &fig, *step);
 }
 
 static int open_data(run *r, senet_config *cfg, const char *num_classes_given)
